@@ -1,0 +1,42 @@
+// Dispatcher settings from the environment (wrangler.toml [vars] or workerd
+// bindings), checked once so a typo fails loudly instead of routing oddly.
+import type { ProcessorName } from "./routing.ts";
+
+export type DispatchConfig = {
+  urls: Record<ProcessorName, string>;
+  /** How long to wait for a processor's answer before calling the outcome unknown. */
+  timeoutMs: number;
+  /** Most requests (payments and lookups) on the wire to each processor at once. */
+  maxInFlight: number;
+  /**
+   * How long after an attempt started it is surely over at the processor,
+   * answered or not. Until then a payment whose outcome is unknown stays
+   * pinned to that processor; after it, a lookup that finds nothing frees it.
+   */
+  settleAfterMs: number;
+};
+
+export function readConfig(env: Env): DispatchConfig {
+  const vars = env as unknown as Record<string, string | undefined>;
+  return {
+    urls: {
+      default: url(vars.PROCESSOR_DEFAULT_URL, "PROCESSOR_DEFAULT_URL"),
+      fallback: url(vars.PROCESSOR_FALLBACK_URL, "PROCESSOR_FALLBACK_URL"),
+    },
+    timeoutMs: positive(vars.PROCESSOR_TIMEOUT_MS, 10_000, "PROCESSOR_TIMEOUT_MS"),
+    maxInFlight: positive(vars.MAX_IN_FLIGHT, 256, "MAX_IN_FLIGHT"),
+    settleAfterMs: positive(vars.SETTLE_AFTER_MS, 30_000, "SETTLE_AFTER_MS"),
+  };
+}
+
+function url(value: string | undefined, name: string): string {
+  if (!value || !URL.canParse(value)) throw new Error(`${name} must be an http(s) URL, got ${JSON.stringify(value)}`);
+  return value.replace(/\/+$/, "");
+}
+
+function positive(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
+  return n;
+}

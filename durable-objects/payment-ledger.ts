@@ -1,0 +1,299 @@
+// The Durable Object that owns every payment: it queues what the API accepts,
+// dispatches it to the processors, and keeps the books the summary is read from.
+//
+// Dispatch is a pump: it claims due payments while a processor can take them
+// and starts their requests without waiting for them. Each answer books or
+// reschedules its payment and runs the pump again, so the wire stays busy
+// without a timer in the loop. The alarm is the guarantee underneath: it is
+// armed whenever anything is unfinished, so retries come due, and after a
+// crash or eviction the object wakes up by itself and carries on.
+import { DurableObject } from "cloudflare:workers";
+import { retryDelayMs } from "./backoff.ts";
+import { forgetEverything, markPaid, summarize, type Summary } from "./books.ts";
+import { readConfig, type DispatchConfig } from "./config.ts";
+import { lookupPayment, pollHealth, sendPayment } from "./processor-client.ts";
+import {
+  claimForLookup,
+  claimForSend,
+  duePayments,
+  enqueue,
+  nextDueAt,
+  queueDepth,
+  recoverInterrupted,
+  release,
+  type AcceptResult,
+  type DuePayment,
+} from "./queue.ts";
+import {
+  PROCESSORS,
+  admit,
+  choose,
+  initialRouting,
+  recordHealth,
+  recordResult,
+  recordSent,
+  type Choice,
+  type ProcessorName,
+  type RoutingState,
+} from "./routing.ts";
+import { migrate } from "./schema.ts";
+
+/** While anything is on the wire the alarm still fires this often, so progress never hinges on a callback. */
+const WATCHDOG_MS = 1_000;
+/** The processors answer one health call per 5 s for all callers together; stay just outside that. */
+const HEALTH_INTERVAL_MS = 5_100;
+/** A health call can be held by the processor for ~10 s before it answers. */
+const HEALTH_TIMEOUT_MS = 12_000;
+/** Due payments read per query. */
+const BATCH = 64;
+
+export type LedgerStats = {
+  waiting: number;
+  oldestAcceptedAt: number | null;
+  processors: Record<ProcessorName, { inFlight: number; failures: number }>;
+};
+
+export class PaymentLedger extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private readonly config: DispatchConfig;
+  private readonly routing: RoutingState = initialRouting();
+  /** Bumped by purge, so answers to requests sent before it change nothing. */
+  private generation = 0;
+  /** The alarm time as last set here, so the hot path need not read it back. */
+  private alarmAt: number | null = null;
+  private readonly healthPolledAt: Record<ProcessorName, number> = { default: 0, fallback: 0 };
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.config = readConfig(env);
+    void ctx.blockConcurrencyWhile(async () => {
+      migrate(this.sql);
+      const now = Date.now();
+      recoverInterrupted(this.sql, now);
+      for (const row of this.sql.exec<{ key: string; value: number }>("SELECT key, value FROM settings")) {
+        const name = row.key.replace("health_polled_at:", "");
+        if (name === "default" || name === "fallback") this.healthPolledAt[name] = row.value;
+      }
+      this.alarmAt = await ctx.storage.getAlarm();
+      const due = nextDueAt(this.sql);
+      if (due !== null) this.armAt(Math.max(due, now));
+    });
+  }
+
+  /** Queues a payment. It is durable before the caller sees the answer (the output gate holds it until the write commits). */
+  accept(correlationId: string, cents: number): AcceptResult {
+    if (typeof correlationId !== "string" || !Number.isSafeInteger(cents) || cents <= 0) {
+      throw new TypeError("accept(correlationId: string, cents: positive integer)");
+    }
+    const result = enqueue(this.sql, correlationId, cents, Date.now());
+    if (result === "accepted") this.pump();
+    return result;
+  }
+
+  /** Totals per processor of what the processors confirmed, by requestedAt in [fromMs, toMs]. */
+  summary(fromMs: number, toMs: number): Summary {
+    return summarize(this.sql, fromMs, toMs);
+  }
+
+  /**
+   * Forgets every payment, queued or paid. Requests already on the wire may
+   * still be stored by a processor, but their answers are ignored: the caller
+   * purges the processors too, and a payment accepted after the purge starts
+   * from scratch even if it reuses a correlationId.
+   */
+  purge(): void {
+    this.generation += 1;
+    forgetEverything(this.sql);
+  }
+
+  stats(): LedgerStats {
+    const depth = queueDepth(this.sql);
+    const view = (name: ProcessorName) => ({
+      inFlight: this.routing[name].inFlight,
+      failures: this.routing[name].failures,
+    });
+    return { ...depth, processors: { default: view("default"), fallback: view("fallback") } };
+  }
+
+  override async alarm(): Promise<void> {
+    this.alarmAt = null;
+    try {
+      this.pump();
+    } catch (error) {
+      // Never let one bad moment stop dispatch: log it and come back soon.
+      console.error("dispatch failed; trying again shortly", error);
+      this.armAt(Date.now() + WATCHDOG_MS);
+    }
+  }
+
+  /** Starts as many due payments as the processors can take now, then arms the alarm for what is left. */
+  private pump(): void {
+    const now = Date.now();
+    let blocked = false;
+    let seen = 0;
+    for (;;) {
+      const due = duePayments(this.sql, now, BATCH);
+      seen += due.length;
+      for (const payment of due) {
+        if (!this.dispatch(payment, now)) blocked = true;
+      }
+      if (blocked || due.length < BATCH) break;
+    }
+    if (seen > 0 || this.inFlight() > 0) this.pollHealthIfDue(now);
+    this.rearm(now, blocked);
+  }
+
+  /** Starts one payment's next step, or answers false when no processor can take it now. */
+  private dispatch(payment: DuePayment, now: number): boolean {
+    if (payment.status === "unknown" && payment.processor !== null) {
+      // A lookup is not a payment attempt: it may go even to a failing processor.
+      if (this.routing[payment.processor].inFlight >= this.config.maxInFlight) return false;
+      this.settle(payment).catch(logBug);
+      return true;
+    }
+    const choice = choose(this.routing, now, this.config.maxInFlight);
+    if (choice === null) return false;
+    this.send(payment, choice, false).catch(logBug);
+    return true;
+  }
+
+  /**
+   * One attempt to pay. Everything up to the first await runs at once, so the
+   * claim and the in-flight count are in place before the pump looks again.
+   * `pinned` says an earlier attempt to the same processor may have landed.
+   */
+  private async send(payment: DuePayment, choice: Choice, pinned: boolean): Promise<void> {
+    const generation = this.generation;
+    const { correlationId, cents } = payment;
+    const requestedAt = Date.now();
+    claimForSend(this.sql, correlationId, choice.processor, requestedAt, requestedAt + this.config.settleAfterMs);
+    recordSent(this.routing, choice);
+    let answered = false;
+    try {
+      const url = this.config.urls[choice.processor];
+      const outcome = await sendPayment(url, { correlationId, cents, requestedAtMs: requestedAt }, this.config.timeoutMs);
+      if (generation !== this.generation) return;
+      switch (outcome.kind) {
+        case "paid":
+          answered = true;
+          markPaid(this.sql, correlationId, choice.processor, requestedAt, cents);
+          break;
+        case "duplicate":
+          // It got there before (an attempt whose answer we never saw): book it as the processor holds it.
+          answered = true;
+          await this.bookAsStored(payment, choice.processor);
+          break;
+        case "rejected":
+          this.retryLater(payment, pinned ? "unknown" : "queued");
+          break;
+        case "unknown":
+          this.retryLater(payment, "unknown");
+          break;
+      }
+    } finally {
+      recordResult(this.routing, choice, answered ? "success" : "failure", Date.now());
+      this.afterStep(payment, generation);
+    }
+  }
+
+  /**
+   * Settles a payment pinned to a processor by an earlier unknown outcome:
+   * look it up there; if it is not there yet, try that same processor again
+   * (a 422 then proves the earlier attempt landed); once every earlier attempt
+   * is surely over and it is still absent, it is free to go anywhere.
+   */
+  private async settle(payment: DuePayment): Promise<void> {
+    const generation = this.generation;
+    const processor = payment.processor as ProcessorName;
+    claimForLookup(this.sql, payment.correlationId);
+    this.routing[processor].inFlight += 1;
+    const found = await lookupPayment(this.config.urls[processor], payment.correlationId, this.config.timeoutMs);
+    this.routing[processor].inFlight -= 1;
+    if (generation !== this.generation) return this.pump();
+    const now = Date.now();
+    if (found.kind === "found") {
+      markPaid(this.sql, payment.correlationId, processor, found.requestedAtMs, found.cents);
+    } else if (found.kind === "error") {
+      this.retryLater(payment, "unknown");
+    } else if (now >= payment.settleAfter) {
+      release(this.sql, payment.correlationId, "queued", now);
+    } else {
+      const choice = admit(this.routing, processor, now, this.config.maxInFlight);
+      if (choice !== null) return this.send(payment, choice, true);
+      this.retryLater(payment, "unknown", this.routing[processor].retryAt);
+    }
+    this.afterStep(payment, generation);
+  }
+
+  private async bookAsStored(payment: DuePayment, processor: ProcessorName): Promise<void> {
+    const generation = this.generation;
+    const found = await lookupPayment(this.config.urls[processor], payment.correlationId, this.config.timeoutMs);
+    if (generation !== this.generation) return;
+    if (found.kind === "found") markPaid(this.sql, payment.correlationId, processor, found.requestedAtMs, found.cents);
+    else this.retryLater(payment, "unknown");
+  }
+
+  private retryLater(payment: DuePayment, status: "queued" | "unknown", notBefore = 0): void {
+    const dueAt = Math.max(Date.now() + retryDelayMs(payment.attempts + 1), notBefore);
+    release(this.sql, payment.correlationId, status, dueAt);
+  }
+
+  /** Every step ends here: nothing may stay "sending" once its request is over, then the pump looks again. */
+  private afterStep(payment: DuePayment, generation: number): void {
+    if (generation === this.generation) this.retryLater(payment, "unknown"); // no-op unless a step left it "sending"
+    this.pump();
+  }
+
+  private pollHealthIfDue(now: number): void {
+    for (const name of PROCESSORS) {
+      if (now - this.healthPolledAt[name] < HEALTH_INTERVAL_MS) continue;
+      this.healthPolledAt[name] = now;
+      this.sql.exec(
+        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        `health_polled_at:${name}`,
+        now,
+      );
+      pollHealth(this.config.urls[name], HEALTH_TIMEOUT_MS)
+        .then((health) => {
+          if (health === null) return;
+          recordHealth(this.routing, name, health, Date.now());
+          this.pump();
+        })
+        .catch(logBug);
+    }
+  }
+
+  /** Arms the alarm for the next moment there may be work: a due retry, a probe, or the watchdog. */
+  private rearm(now: number, blocked: boolean): void {
+    let wake = this.inFlight() > 0 ? now + WATCHDOG_MS : Infinity;
+    const due = nextDueAt(this.sql);
+    if (due !== null) wake = Math.min(wake, due > now ? due : this.capacityAt(now, blocked));
+    this.armAt(wake);
+  }
+
+  /** When a processor may next take a payment that is due now but found none free. */
+  private capacityAt(now: number, blocked: boolean): number {
+    if (!blocked) return now;
+    let at = now + WATCHDOG_MS; // a busy or probing processor wakes the pump when its answers come
+    for (const name of PROCESSORS) {
+      const p = this.routing[name];
+      if (p.failures > 0 && !p.probing) at = Math.min(at, Math.max(p.retryAt, now + 10));
+    }
+    return at;
+  }
+
+  private armAt(at: number): void {
+    if (!Number.isFinite(at) || (this.alarmAt !== null && this.alarmAt <= at)) return;
+    this.alarmAt = at;
+    void this.ctx.storage.setAlarm(at);
+  }
+
+  private inFlight(): number {
+    return this.routing.default.inFlight + this.routing.fallback.inFlight;
+  }
+}
+
+function logBug(error: unknown): void {
+  console.error("unexpected error in dispatch", error);
+}

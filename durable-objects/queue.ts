@@ -1,0 +1,128 @@
+// The payments waiting to be paid: accept, claim for an attempt, release after it.
+import type { ProcessorName } from "./routing.ts";
+
+export type AcceptResult = "accepted" | "duplicate" | "conflict";
+
+export type DuePayment = {
+  correlationId: string;
+  cents: number;
+  status: "queued" | "unknown";
+  /** Where an earlier attempt may have landed (set when status is "unknown"). */
+  processor: ProcessorName | null;
+  settleAfter: number;
+  attempts: number;
+};
+
+/**
+ * Stores a new payment. A correlationId seen before is never queued again:
+ * the same amount is a harmless retry by the client, another amount is a conflict.
+ */
+export function enqueue(sql: SqlStorage, correlationId: string, cents: number, now: number): AcceptResult {
+  const inserted = sql
+    .exec(
+      `INSERT INTO payments (correlation_id, amount_cents, accepted_at, status, due_at)
+       VALUES (?, ?, ?, 'queued', ?) ON CONFLICT DO NOTHING RETURNING 1`,
+      correlationId,
+      cents,
+      now,
+      now,
+    )
+    .toArray();
+  if (inserted.length > 0) return "accepted";
+  const existing = sql.exec<{ amount_cents: number }>(
+    "SELECT amount_cents FROM payments WHERE correlation_id = ?",
+    correlationId,
+  ).one();
+  return existing.amount_cents === cents ? "duplicate" : "conflict";
+}
+
+/** Payments whose next attempt is due, oldest first. */
+export function duePayments(sql: SqlStorage, now: number, limit: number): DuePayment[] {
+  return sql
+    .exec<{
+      correlation_id: string;
+      amount_cents: number;
+      status: "queued" | "unknown";
+      processor: ProcessorName | null;
+      settle_after: number | null;
+      attempts: number;
+    }>(
+      `SELECT correlation_id, amount_cents, status, processor, settle_after, attempts FROM payments
+       WHERE status IN ('queued', 'unknown') AND due_at <= ? ORDER BY due_at LIMIT ?`,
+      now,
+      limit,
+    )
+    .toArray()
+    .map((row) => ({
+      correlationId: row.correlation_id,
+      cents: row.amount_cents,
+      status: row.status,
+      processor: row.processor,
+      settleAfter: row.settle_after ?? 0,
+      attempts: row.attempts,
+    }));
+}
+
+/**
+ * Records an attempt before it leaves. The row then says where the payment
+ * may land and with which requestedAt, so a crash mid-request leaves a
+ * payment pinned to that processor instead of free to be paid twice.
+ */
+export function claimForSend(
+  sql: SqlStorage,
+  correlationId: string,
+  processor: ProcessorName,
+  requestedAt: number,
+  settleAfter: number,
+): void {
+  sql.exec(
+    `UPDATE payments SET status = 'sending', processor = ?, requested_at = ?, settle_after = ?, attempts = attempts + 1
+     WHERE correlation_id = ?`,
+    processor,
+    requestedAt,
+    settleAfter,
+    correlationId,
+  );
+}
+
+/** Marks a lookup on the wire, keeping the processor it is pinned to. */
+export function claimForLookup(sql: SqlStorage, correlationId: string): void {
+  sql.exec("UPDATE payments SET status = 'sending' WHERE correlation_id = ?", correlationId);
+}
+
+/** Puts a payment whose attempt did not end in the books back in the queue. */
+export function release(sql: SqlStorage, correlationId: string, status: "queued" | "unknown", dueAt: number): void {
+  sql.exec(
+    `UPDATE payments SET status = ?, due_at = ?, processor = CASE WHEN ? = 'queued' THEN NULL ELSE processor END
+     WHERE correlation_id = ? AND status = 'sending'`,
+    status,
+    dueAt,
+    status,
+    correlationId,
+  );
+}
+
+/**
+ * After a restart nothing is on the wire any more, but what was may still
+ * land: every interrupted attempt becomes "unknown", due now.
+ */
+export function recoverInterrupted(sql: SqlStorage, now: number): number {
+  return sql.exec("UPDATE payments SET status = 'unknown', due_at = ? WHERE status = 'sending'", now).rowsWritten;
+}
+
+/** The earliest due time of anything waiting, or null when nothing waits. */
+export function nextDueAt(sql: SqlStorage): number | null {
+  const row = sql
+    .exec<{ due: number | null }>("SELECT MIN(due_at) AS due FROM payments WHERE status IN ('queued', 'unknown')")
+    .one();
+  return row.due;
+}
+
+export function queueDepth(sql: SqlStorage): { waiting: number; oldestAcceptedAt: number | null } {
+  const row = sql
+    .exec<{ waiting: number; oldest: number | null }>(
+      "SELECT COUNT(*) AS waiting, MIN(accepted_at) AS oldest FROM payments WHERE status != 'paid'",
+    )
+    .one();
+  return { waiting: row.waiting, oldestAcceptedAt: row.oldest };
+}

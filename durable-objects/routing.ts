@@ -1,0 +1,97 @@
+// Which processor takes the next payment. Pure decision logic: the state is
+// plain data that the dispatcher feeds with what it observed, and every answer
+// depends only on that state and the clock it is given.
+
+export const PROCESSORS = ["default", "fallback"] as const;
+export type ProcessorName = (typeof PROCESSORS)[number];
+
+export type Health = { failing: boolean; minResponseTime: number };
+
+export type ProcessorState = {
+  /** Attempts that failed in a row (5xx, 429, timeout, network error) since the last success. */
+  failures: number;
+  /** While failing, nothing is sent before this time; after it, one probe at a time. */
+  retryAt: number;
+  /** A probe is on the wire; its answer decides whether the processor is back. */
+  probing: boolean;
+  inFlight: number;
+};
+
+export type RoutingState = Record<ProcessorName, ProcessorState>;
+
+export type Choice = { processor: ProcessorName; probe: boolean };
+
+/** Longest pause between probes of a failing processor. */
+export const MAX_PROBE_INTERVAL_MS = 2_000;
+
+export function initialRouting(): RoutingState {
+  const fresh = (): ProcessorState => ({ failures: 0, retryAt: 0, probing: false, inFlight: 0 });
+  return { default: fresh(), fallback: fresh() };
+}
+
+/**
+ * May a payment go to `processor` now? A healthy processor takes anything up
+ * to the in-flight cap; a failing one takes a single probe once its pause is over.
+ */
+export function admit(state: RoutingState, processor: ProcessorName, now: number, maxInFlight: number): Choice | null {
+  const p = state[processor];
+  if (p.inFlight >= maxInFlight) return null;
+  if (p.failures === 0) return { processor, probe: false };
+  if (now < p.retryAt || p.probing) return null;
+  return { processor, probe: true };
+}
+
+/** Default whenever it takes payments, fallback while default is failing, otherwise wait. */
+export function choose(state: RoutingState, now: number, maxInFlight: number): Choice | null {
+  return admit(state, "default", now, maxInFlight) ?? admit(state, "fallback", now, maxInFlight);
+}
+
+/** When the failing `processor` may next be probed (a time in the past means "now"). */
+export function nextProbeAt(state: RoutingState, processor: ProcessorName): number {
+  return state[processor].retryAt;
+}
+
+export function recordSent(state: RoutingState, choice: Choice): void {
+  const p = state[choice.processor];
+  p.inFlight += 1;
+  if (choice.probe) p.probing = true;
+}
+
+/**
+ * Feeds back how an attempt ended. Each failure in a row doubles the pause
+ * before the next probe, so a processor that stays down costs one request
+ * every couple of seconds and one that comes back is noticed quickly.
+ */
+export function recordResult(
+  state: RoutingState,
+  choice: Choice,
+  result: "success" | "failure",
+  now: number,
+): void {
+  const p = state[choice.processor];
+  p.inFlight = Math.max(0, p.inFlight - 1);
+  if (choice.probe) p.probing = false;
+  if (result === "success") {
+    p.failures = 0;
+    p.retryAt = 0;
+    return;
+  }
+  p.failures += 1;
+  p.retryAt = now + Math.min(50 * 2 ** (p.failures - 1), MAX_PROBE_INTERVAL_MS);
+}
+
+/**
+ * Feeds back a health poll. The processor reports its own failure switch, so
+ * a "not failing" answer ends a failing spell at once, and a "failing" one
+ * starts it without spending a payment to find out.
+ */
+export function recordHealth(state: RoutingState, processor: ProcessorName, health: Health, now: number): void {
+  const p = state[processor];
+  if (!health.failing) {
+    p.failures = 0;
+    p.retryAt = 0;
+  } else if (p.failures === 0) {
+    p.failures = 1;
+    p.retryAt = now + MAX_PROBE_INTERVAL_MS;
+  }
+}

@@ -1,0 +1,41 @@
+// Three kinds of tests, one command (`npm test`):
+//   unit         plain Node: pure logic beside the code it tests, and the processor stand-in
+//   workers      inside workerd (miniflare): the API and the Durable Object, processors mocked at fetch()
+//   integration  plain Node driving the real service over real ports against the stand-ins
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          environment: "node",
+          include: ["{lib,workers,durable-objects,processor-standin,scripts}/**/*.test.ts"],
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              // Short timings so timeouts and settling are exercised in milliseconds.
+              bindings: { PROCESSOR_TIMEOUT_MS: "300", SETTLE_AFTER_MS: "1000", MAX_IN_FLIGHT: "8" },
+            },
+          }),
+        ],
+        test: { name: "workers", include: ["test/workers/**/*.test.ts"] },
+      },
+      {
+        test: {
+          name: "integration",
+          environment: "node",
+          include: ["test/integration/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
