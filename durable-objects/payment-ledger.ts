@@ -185,6 +185,8 @@ export class PaymentLedger extends DurableObject<Env> {
           await this.bookAsStored(payment, choice.processor);
           break;
         case "rejected":
+          // A 4xx other than 429 is about this payment, not the processor's health.
+          answered = outcome.status < 500 && outcome.status !== 429;
           this.retryLater(payment, pinned ? "unknown" : "queued");
           break;
         case "unknown":

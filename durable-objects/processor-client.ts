@@ -30,59 +30,75 @@ export async function sendPayment(
     amount: payment.cents / 100,
     requestedAt: toIso(payment.requestedAtMs),
   });
-  let response: Response;
+  let status: number;
   try {
-    response = await fetch(`${baseUrl}/payments`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body,
-      signal: AbortSignal.timeout(timeoutMs),
+    status = await withTimeout(timeoutMs, async (signal) => {
+      const response = await fetch(`${baseUrl}/payments`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+        signal,
+      });
+      await response.arrayBuffer(); // drain it so the connection goes back to the pool
+      return response.status;
     });
   } catch (error) {
     return { kind: "unknown", reason: describe(error) };
   }
-  // Drain the body so the connection goes back to the pool.
-  await response.arrayBuffer().catch(() => undefined);
-  if (response.status >= 200 && response.status < 300) return { kind: "paid" };
-  if (response.status === 422) return { kind: "duplicate" };
-  return { kind: "rejected", status: response.status };
+  if (status >= 200 && status < 300) return { kind: "paid" };
+  if (status === 422) return { kind: "duplicate" };
+  return { kind: "rejected", status };
 }
 
 /** `GET /payments/{id}`: the way to learn what became of an attempt whose answer never came. */
 export async function lookupPayment(baseUrl: string, correlationId: string, timeoutMs: number): Promise<LookupOutcome> {
+  let answer: { status: number; stored: Record<string, unknown> | null };
   try {
-    const response = await fetch(`${baseUrl}/payments/${correlationId}`, { signal: AbortSignal.timeout(timeoutMs) });
-    if (response.status === 404) {
-      await response.arrayBuffer();
-      return { kind: "absent" };
-    }
-    if (response.status !== 200) {
-      await response.arrayBuffer();
-      return { kind: "error", reason: `status ${response.status}` };
-    }
-    const stored = (await response.json()) as { requestedAt?: unknown; amount?: unknown };
-    const requestedAtMs = typeof stored.requestedAt === "string" ? parseIsoTimestamp(stored.requestedAt) : null;
-    const cents = typeof stored.amount === "number" ? toCents(stored.amount) : null;
-    if (requestedAtMs === null || cents === null) return { kind: "error", reason: "unreadable payment record" };
-    return { kind: "found", requestedAtMs, cents };
+    answer = await withTimeout(timeoutMs, async (signal) => {
+      const response = await fetch(`${baseUrl}/payments/${correlationId}`, { signal });
+      if (response.status !== 200) {
+        await response.arrayBuffer();
+        return { status: response.status, stored: null };
+      }
+      return { status: 200, stored: (await response.json()) as Record<string, unknown> | null };
+    });
   } catch (error) {
     return { kind: "error", reason: describe(error) };
   }
+  if (answer.status === 404) return { kind: "absent" };
+  const { requestedAt, amount } = answer.stored ?? {};
+  const requestedAtMs = typeof requestedAt === "string" ? parseIsoTimestamp(requestedAt) : null;
+  const cents = typeof amount === "number" ? toCents(amount) : null;
+  if (requestedAtMs === null || cents === null) return { kind: "error", reason: `status ${answer.status}, unreadable record` };
+  return { kind: "found", requestedAtMs, cents };
 }
 
 /** `GET /payments/service-health`, or null when it did not answer usefully (429 included). */
 export async function pollHealth(baseUrl: string, timeoutMs: number): Promise<Health | null> {
   try {
-    const response = await fetch(`${baseUrl}/payments/service-health`, { signal: AbortSignal.timeout(timeoutMs) });
-    if (response.status !== 200) {
-      await response.arrayBuffer();
-      return null;
-    }
-    const health = (await response.json()) as Partial<Health>;
+    const health = await withTimeout(timeoutMs, async (signal) => {
+      const response = await fetch(`${baseUrl}/payments/service-health`, { signal });
+      return response.status === 200 ? ((await response.json()) as Partial<Health>) : (await response.arrayBuffer(), null);
+    });
+    if (health === null) return null;
     if (typeof health.failing !== "boolean" || typeof health.minResponseTime !== "number") return null;
     return { failing: health.failing, minResponseTime: health.minResponseTime };
   } catch {
     return null; // health is advice; routing works without it
+  }
+}
+
+/**
+ * Runs `call` with a signal that aborts after `ms`, and clears the timer the
+ * moment the call is over: a pending timer keeps a Durable Object busy.
+ */
+async function withTimeout<T>(ms: number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error(`no answer within ${ms} ms`)), ms);
+  try {
+    return await call(controller.signal);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -7,6 +7,7 @@ const call = (path: string, init?: RequestInit) => exports.default.fetch(new Req
 const post = (path: string, body: string, headers: Record<string, string> = { "content-type": "application/json" }) =>
   call(path, { method: "POST", body, headers });
 const summary = async (query = "") => (await call(`/payments-summary${query}`)).json();
+const waiting = async () => ((await (await call("/internal/stats")).json()) as { waiting: number }).waiting;
 
 const EMPTY = { default: { totalRequests: 0, totalAmount: 0 }, fallback: { totalRequests: 0, totalAmount: 0 } };
 
@@ -49,13 +50,13 @@ describe("POST /payments", () => {
     expect(response.status).toBe(status);
     expect(await response.json()).toHaveProperty("error");
     expect(await summary()).toEqual(EMPTY);
-    expect((await (await call("/internal/stats")).json()).waiting).toBe(0);
+    expect(await waiting()).toBe(0);
   });
 
   it("refuses a non-JSON content type with 415", async () => {
     const response = await post("/payments", JSON.stringify({ correlationId: id, amount: 1 }), { "content-type": "text/plain" });
     expect(response.status).toBe(415);
-    expect((await (await call("/internal/stats")).json()).waiting).toBe(0);
+    expect(await waiting()).toBe(0);
   });
 });
 

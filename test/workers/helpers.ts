@@ -2,8 +2,8 @@ import { env } from "cloudflare:workers";
 import type { PaymentLedger } from "../../durable-objects/payment-ledger.ts";
 
 /** A ledger of its own for each test: storage is shared within a test file. */
-export function freshLedger(): DurableObjectStub<PaymentLedger> {
-  return env.LEDGER.get(env.LEDGER.idFromName(crypto.randomUUID()));
+export function freshLedger(name = crypto.randomUUID()): DurableObjectStub<PaymentLedger> {
+  return env.LEDGER.get(env.LEDGER.idFromName(name));
 }
 
 export const ALL_TIME = [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER] as const;
