@@ -17,7 +17,7 @@ export type DispatchConfig = {
 };
 
 export function readConfig(env: Env): DispatchConfig {
-  const vars = env as unknown as Record<string, string | undefined>;
+  const vars = env as unknown as Record<string, string | null | undefined>;
   return {
     urls: {
       default: url(vars.PROCESSOR_DEFAULT_URL, "PROCESSOR_DEFAULT_URL"),
@@ -29,13 +29,13 @@ export function readConfig(env: Env): DispatchConfig {
   };
 }
 
-function url(value: string | undefined, name: string): string {
+function url(value: string | null | undefined, name: string): string {
   if (!value || !URL.canParse(value)) throw new Error(`${name} must be an http(s) URL, got ${JSON.stringify(value)}`);
   return value.replace(/\/+$/, "");
 }
 
-function positive(value: string | undefined, fallback: number, name: string): number {
-  if (value === undefined || value === "") return fallback;
+function positive(value: string | null | undefined, fallback: number, name: string): number {
+  if (value == null || value === "") return fallback; // workerd binds an unset variable as null
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
   return n;

@@ -187,7 +187,7 @@ export class PaymentLedger extends DurableObject<Env> {
         case "rejected":
           // A 4xx other than 429 is about this payment, not the processor's health.
           answered = outcome.status < 500 && outcome.status !== 429;
-          this.retryLater(payment, pinned ? "unknown" : "queued");
+          this.retryLater(payment, pinned ? "unknown" : "queued", 0, payment.settleAfter);
           break;
         case "unknown":
           this.retryLater(payment, "unknown");
@@ -236,9 +236,9 @@ export class PaymentLedger extends DurableObject<Env> {
     else this.retryLater(payment, "unknown");
   }
 
-  private retryLater(payment: DuePayment, status: "queued" | "unknown", notBefore = 0): void {
+  private retryLater(payment: DuePayment, status: "queued" | "unknown", notBefore = 0, settleAfter: number | null = null): void {
     const dueAt = Math.max(Date.now() + retryDelayMs(payment.attempts + 1), notBefore);
-    release(this.sql, payment.correlationId, status, dueAt);
+    release(this.sql, payment.correlationId, status, dueAt, settleAfter);
   }
 
   /** Every step ends here: nothing may stay "sending" once its request is over, then the pump looks again. */

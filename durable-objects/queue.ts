@@ -90,13 +90,26 @@ export function claimForLookup(sql: SqlStorage, correlationId: string): void {
   sql.exec("UPDATE payments SET status = 'sending' WHERE correlation_id = ?", correlationId);
 }
 
-/** Puts a payment whose attempt did not end in the books back in the queue. */
-export function release(sql: SqlStorage, correlationId: string, status: "queued" | "unknown", dueAt: number): void {
+/**
+ * Puts a payment whose attempt did not end in the books back in the queue.
+ * `settleAfter`, when given, replaces the one the claim wrote: an attempt
+ * that was definitely refused cannot land later, so it must not extend the
+ * time the payment stays pinned.
+ */
+export function release(
+  sql: SqlStorage,
+  correlationId: string,
+  status: "queued" | "unknown",
+  dueAt: number,
+  settleAfter: number | null = null,
+): void {
   sql.exec(
-    `UPDATE payments SET status = ?, due_at = ?, processor = CASE WHEN ? = 'queued' THEN NULL ELSE processor END
+    `UPDATE payments SET status = ?, due_at = ?, settle_after = COALESCE(?, settle_after),
+       processor = CASE WHEN ? = 'queued' THEN NULL ELSE processor END
      WHERE correlation_id = ? AND status = 'sending'`,
     status,
     dueAt,
+    settleAfter,
     status,
     correlationId,
   );

@@ -23,7 +23,10 @@ async function start(options: Partial<ProcessorOptions> = {}) {
       headers: { "x-rinha-token": token, "content-type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-  const summary = async (query = "") => (await admin("GET", `/payments-summary${query}`)).json();
+  const summary = async (query = "") =>
+    (await (await admin("GET", `/payments-summary${query}`)).json()) as {
+      totalRequests: number; totalAmount: number; totalFee: number; feePerTransaction: number;
+    };
   const lookup = (id: string) => fetch(`${base}/payments/${id}`);
   return { base, pay, admin, summary, lookup };
 }
@@ -161,7 +164,7 @@ describe("GET /payments/service-health", () => {
     const refused = calls.filter((c) => c.value.status === 429);
     expect(served).toHaveLength(3);
     expect(refused).toHaveLength(1);
-    expect(refused[0].ms).toBeLessThan(WINDOW / 2);
+    expect(refused[0]!.ms).toBeLessThan(WINDOW / 2);
     expect(served[0]).toBeLessThan(WINDOW / 2);
     expect(served[1]).toBeGreaterThanOrEqual(WINDOW - SLACK_MS);
     expect(served[2]).toBeGreaterThanOrEqual(2 * WINDOW - SLACK_MS);

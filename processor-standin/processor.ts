@@ -322,7 +322,7 @@ function toCents(v: unknown): number | undefined {
   let cents: number;
   if (m) {
     const frac = m[3] ?? "";
-    const abs = Number(m[2]) * 100 + Number(frac.padEnd(2, "0").slice(0, 2)) + (frac[2] >= "5" ? 1 : 0);
+    const abs = Number(m[2]) * 100 + Number(frac.padEnd(2, "0").slice(0, 2)) + ((frac[2] ?? "0") >= "5" ? 1 : 0);
     cents = m[1] ? -abs : abs;
   } else {
     cents = roundHalfAway(v * 100); // exponent notation: tiny or huge values

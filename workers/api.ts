@@ -8,6 +8,7 @@ import { isInvalid, parsePayment, parseWindow } from "./validate.ts";
 import { ledger } from "./ledger.ts";
 
 export { PaymentLedger } from "../durable-objects/payment-ledger.ts";
+export { LedgerGateway } from "./ledger.ts";
 
 /** A payment is ~90 bytes of JSON; anything near this is not one. */
 const MAX_BODY_BYTES = 4 * 1024;
@@ -35,7 +36,7 @@ app.post(
     }
     const payment = parsePayment(body);
     if (isInvalid(payment)) return c.json(payment, 422);
-    const result = await ledger(c.env).accept(payment.correlationId, payment.cents);
+    const result = await reach(() => ledger(c.env).accept(payment.correlationId, payment.cents));
     switch (result) {
       case "accepted":
         return c.json({ status: "accepted" }, 202);
@@ -51,15 +52,28 @@ app.post(
 app.get("/payments-summary", async (c) => {
   const window = parseWindow(c.req.query("from"), c.req.query("to"));
   if (isInvalid(window)) return c.json(window, 400);
-  return c.json(await ledger(c.env).summary(window.fromMs, window.toMs));
+  return c.json(await reach(() => ledger(c.env).summary(window.fromMs, window.toMs)));
 });
 
 app.post("/purge-payments", async (c) => {
-  await ledger(c.env).purge();
+  await reach(() => ledger(c.env).purge());
   return c.json({ status: "purged" });
 });
 
-app.get("/internal/stats", async (c) => c.json(await ledger(c.env).stats()));
+app.get("/internal/stats", async (c) => c.json(await reach(() => ledger(c.env).stats())));
+
+/**
+ * Calls the ledger; when it cannot be reached (the engine restarting, say)
+ * the client gets a 503 it may retry, and nothing was accepted.
+ */
+async function reach<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    console.error(`ledger unreachable: ${error instanceof Error ? error.message : String(error)}`);
+    throw new HTTPException(503, { message: "ledger unavailable; try again" });
+  }
+}
 
 const ROUTES: Record<string, string[]> = {
   "/payments": ["POST"],

@@ -1,0 +1,87 @@
+// The end-to-end promise: whatever the processors do, the summary equals what
+// they recorded, for the whole run and for any window, and no payment is held
+// by both processors.
+import { afterAll, beforeAll, expect, it } from "vitest";
+import {
+  Service, admin, buildBundle, drained, iso, postPayment, serviceSummary, startProcessors, type StandIn,
+} from "./harness.ts";
+
+let processors: { default: StandIn; fallback: StandIn };
+let service: Service;
+
+beforeAll(async () => {
+  buildBundle();
+  processors = await startProcessors();
+  // A timeout shorter than the slow phase's delay, so unknown outcomes happen for real.
+  service = new Service("single", { default: processors.default.url, fallback: processors.fallback.url }, {
+    PROCESSOR_TIMEOUT_MS: "150",
+  });
+  await service.start();
+});
+
+afterAll(async () => {
+  await service?.stop();
+  await processors?.default.processor.close();
+  await processors?.fallback.processor.close();
+});
+
+it("books 200 payments exactly as the processors hold them while default fails and then slows down", async () => {
+  const accepted = new Map<string, number>();
+  const phases: Array<() => Promise<void>> = [
+    async () => {},
+    () => admin.set(processors.default, "failure", true),
+    async () => {
+      await admin.set(processors.default, "failure", false);
+      await admin.set(processors.default, "delay", 200); // beyond the 150 ms timeout
+    },
+    () => admin.set(processors.default, "delay", 0),
+  ];
+  const start = Date.now();
+  for (const enterPhase of phases) {
+    await enterPhase();
+    const batch = Array.from({ length: 50 }, () => ({ id: crypto.randomUUID(), amount: (1 + Math.floor(Math.random() * 99_999)) / 100 }));
+    for (let i = 0; i < batch.length; i += 10) {
+      await Promise.all(
+        batch.slice(i, i + 10).map(async ({ id, amount }) => {
+          const status = await postPayment(service.url, id, amount);
+          expect(status).toBe(202);
+          accepted.set(id, amount);
+        }),
+      );
+    }
+  }
+  await drained(service.url);
+  const end = Date.now();
+
+  const compare = async (window: string) => {
+    const ours = await serviceSummary(service.url, window);
+    for (const name of ["default", "fallback"] as const) {
+      const theirs = await admin.summary(processors[name], window);
+      expect(ours[name].totalRequests, `${name} count ${window}`).toBe(theirs.totalRequests);
+      expect(Math.round(ours[name].totalAmount * 100), `${name} amount ${window}`).toBe(Math.round(theirs.totalAmount * 100));
+    }
+    return ours;
+  };
+
+  const whole = await compare("");
+  expect(whole.default.totalRequests + whole.fallback.totalRequests).toBe(200);
+  expect(whole.fallback.totalRequests).toBeGreaterThan(0); // default really failed for a while
+  const slices = 8;
+  for (let i = 0; i < slices; i++) {
+    const from = start + Math.floor(((end - start) * i) / slices);
+    const to = start + Math.floor(((end - start) * (i + 1)) / slices) - 1;
+    await compare(`?from=${iso(from)}&to=${iso(to)}`);
+  }
+  for (let i = 0; i < 10; i++) {
+    const a = start + Math.floor(Math.random() * (end - start));
+    const b = start + Math.floor(Math.random() * (end - start));
+    await compare(`?from=${iso(Math.min(a, b))}&to=${iso(Math.max(a, b))}`);
+  }
+
+  const atDefault = new Set(await admin.ids(processors.default));
+  const atFallback = new Set(await admin.ids(processors.fallback));
+  for (const id of accepted.keys()) {
+    expect(atDefault.has(id) !== atFallback.has(id), `${id} held by exactly one processor`).toBe(true);
+  }
+  expect(atDefault.size + atFallback.size).toBe(accepted.size);
+});

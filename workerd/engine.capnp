@@ -1,0 +1,42 @@
+# The engine: hosts the PaymentLedger Durable Object (queue, dispatcher, books)
+# with its SQLite file on local disk, and serves the LedgerGateway entrypoint to
+# the API instances by JS RPC over a unix socket. Built bundle: ../dist/api.js
+# (`npm run build`). Addresses below are the container defaults; the native
+# stack overrides them with `workerd serve -s name=addr -d name=path`.
+using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [
+    (name = "engine", worker = .engine),
+    (name = "ledger-disk", disk = (path = "/var/lib/payments", writable = true)),
+    # The processors live on loopback or a private network; workerd refuses those unless allowed.
+    (name = "processors", network = (allow = ["public", "private", "local"])),
+  ],
+  sockets = [
+    (name = "rpc", address = "unix:/run/payments/engine.sock",
+     http = (capnpConnectHost = "capnp"),
+     service = (name = "engine", entrypoint = "LedgerGateway")),
+    # Plain HTTP for health checks (and the whole API, if you point a client at it).
+    (name = "http", address = "*:8080", http = (), service = "engine"),
+  ],
+  # V8 does not see the container's memory limit: bound the heap ourselves.
+  v8Flags = ["--max-old-space-size=48", "--max-semi-space-size=2"],
+);
+
+const engine :Workerd.Worker = (
+  modules = [(name = "api.js", esModule = embed "../dist/api.js")],
+  compatibilityDate = "2026-10-01",
+  bindings = [
+    (name = "LEDGER", durableObjectNamespace = "PaymentLedger"),
+    (name = "PROCESSOR_DEFAULT_URL", fromEnvironment = "PROCESSOR_DEFAULT_URL"),
+    (name = "PROCESSOR_FALLBACK_URL", fromEnvironment = "PROCESSOR_FALLBACK_URL"),
+    (name = "PROCESSOR_TIMEOUT_MS", fromEnvironment = "PROCESSOR_TIMEOUT_MS"),
+    (name = "MAX_IN_FLIGHT", fromEnvironment = "MAX_IN_FLIGHT"),
+    (name = "SETTLE_AFTER_MS", fromEnvironment = "SETTLE_AFTER_MS"),
+  ],
+  durableObjectNamespaces = [
+    (className = "PaymentLedger", uniqueKey = "rinha-payments-ledger", enableSql = true),
+  ],
+  durableObjectStorage = (localDisk = "ledger-disk"),
+  globalOutbound = "processors",
+);

@@ -1,0 +1,34 @@
+# Everything in one workerd process: the API worker and the ledger Durable
+# Object side by side. The integration and crash tests use it; it is also the
+# smallest way to run the service for real without wrangler.
+using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [
+    (name = "api", worker = .api),
+    (name = "ledger-disk", disk = (path = "/var/lib/payments", writable = true)),
+    (name = "processors", network = (allow = ["public", "private", "local"])),
+  ],
+  sockets = [
+    (name = "http", address = "*:9999", http = (), service = "api"),
+  ],
+  v8Flags = ["--max-old-space-size=64", "--max-semi-space-size=2"],
+);
+
+const api :Workerd.Worker = (
+  modules = [(name = "api.js", esModule = embed "../dist/api.js")],
+  compatibilityDate = "2026-10-01",
+  bindings = [
+    (name = "LEDGER", durableObjectNamespace = "PaymentLedger"),
+    (name = "PROCESSOR_DEFAULT_URL", fromEnvironment = "PROCESSOR_DEFAULT_URL"),
+    (name = "PROCESSOR_FALLBACK_URL", fromEnvironment = "PROCESSOR_FALLBACK_URL"),
+    (name = "PROCESSOR_TIMEOUT_MS", fromEnvironment = "PROCESSOR_TIMEOUT_MS"),
+    (name = "MAX_IN_FLIGHT", fromEnvironment = "MAX_IN_FLIGHT"),
+    (name = "SETTLE_AFTER_MS", fromEnvironment = "SETTLE_AFTER_MS"),
+  ],
+  durableObjectNamespaces = [
+    (className = "PaymentLedger", uniqueKey = "rinha-payments-ledger", enableSql = true),
+  ],
+  durableObjectStorage = (localDisk = "ledger-disk"),
+  globalOutbound = "processors",
+);
