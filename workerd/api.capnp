@@ -9,7 +9,7 @@ const config :Workerd.Config = (
                                   http = (capnpConnectHost = "capnp"))),
   ],
   sockets = [
-    (name = "http", address = "*:8080", http = (), service = "api"),
+    (name = "http", address = "unix:/run/payments/api.sock", http = (), service = "api"),
   ],
   v8Flags = ["--max-old-space-size=24", "--max-semi-space-size=1"],
 );

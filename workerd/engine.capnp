@@ -17,7 +17,7 @@ const config :Workerd.Config = (
      http = (capnpConnectHost = "capnp"),
      service = (name = "engine", entrypoint = "LedgerGateway")),
     # Plain HTTP for health checks (and the whole API, if you point a client at it).
-    (name = "http", address = "*:8080", http = (), service = "engine"),
+    (name = "http", address = "unix:/run/payments/engine-http.sock", http = (), service = "engine"),
   ],
   # V8 does not see the container's memory limit: bound the heap ourselves.
   v8Flags = ["--max-old-space-size=48", "--max-semi-space-size=2"],

@@ -1,0 +1,42 @@
+#!/bin/sh
+# Starts one role of the service. The container image runs it as its
+# entrypoint; `npm start` runs the very same script natively, pointing the
+# directories below at its own run directory.
+#   entrypoint.sh engine        the ledger Durable Object + LedgerGateway
+#   entrypoint.sh api NAME      an API instance listening on $SOCKET_DIR/NAME.sock
+#   entrypoint.sh healthcheck SOCKET
+set -eu
+APP_DIR=${APP_DIR:-/app}
+SOCKET_DIR=${SOCKET_DIR:-/run/payments}
+DATA_DIR=${DATA_DIR:-/var/lib/payments}
+WORKERD=${WORKERD:-workerd}
+
+# The load balancer runs as another user: it must be able to connect to our sockets.
+umask 000
+
+case "${1:-}" in
+  engine)
+    mkdir -p "$SOCKET_DIR" "$DATA_DIR"
+    # A killed engine leaves its socket files behind; bind() refuses existing paths.
+    rm -f "$SOCKET_DIR/engine.sock" "$SOCKET_DIR/engine-http.sock"
+    exec "$WORKERD" serve "$APP_DIR/workerd/engine.capnp" \
+      --socket-addr "rpc=unix:$SOCKET_DIR/engine.sock" \
+      --socket-addr "http=unix:$SOCKET_DIR/engine-http.sock" \
+      --directory-path "ledger-disk=$DATA_DIR"
+    ;;
+  api)
+    name=${2:?usage: entrypoint.sh api NAME}
+    mkdir -p "$SOCKET_DIR"
+    rm -f "$SOCKET_DIR/$name.sock"
+    exec "$WORKERD" serve "$APP_DIR/workerd/api.capnp" \
+      --socket-addr "http=unix:$SOCKET_DIR/$name.sock" \
+      --external-addr "engine=unix:$SOCKET_DIR/engine.sock"
+    ;;
+  healthcheck)
+    exec curl -fsS -o /dev/null --max-time 2 --unix-socket "${2:?usage: entrypoint.sh healthcheck SOCKET}" http://localhost/health
+    ;;
+  *)
+    echo "usage: entrypoint.sh engine | api NAME | healthcheck SOCKET" >&2
+    exit 2
+    ;;
+esac
