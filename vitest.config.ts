@@ -12,7 +12,7 @@ export default defineConfig({
         test: {
           name: "unit",
           environment: "node",
-          include: ["{lib,workers,durable-objects,processor-standin,scripts}/**/*.test.ts"],
+          include: ["{lib,workers,durable-objects,processor-standin,scripts,load}/**/*.test.ts"],
         },
       },
       {

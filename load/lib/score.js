@@ -1,0 +1,59 @@
+// @ts-check
+// How a run is scored (SPEC §4), written once for the k6 script and the Node
+// runner alike. Plain ES module with no imports.
+
+/**
+ * @typedef {{ totalRequests: number, totalAmount: number, totalFee: number, feePerTransaction?: number }} ProcessorTotals
+ * @typedef {{ default: ProcessorTotals, fallback: ProcessorTotals }} ProcessorBooks
+ */
+
+/**
+ * @param {{ processors: ProcessorBooks, p99Ms: number, inconsistentAudits: number, accepted: number }} run
+ *   processors: each processor's admin summary over the whole run;
+ *   p99Ms: p99 of every HTTP request the clients made to the service;
+ *   inconsistentAudits: audits whose counts differed from the processors';
+ *   accepted: POST /payments answered 2xx.
+ */
+export function score(run) {
+  const { default: d, fallback: f } = run.processors;
+  const processed = d.totalRequests + f.totalRequests;
+  const gross = round2(d.totalAmount + f.totalAmount);
+  const fees = round2(d.totalFee + f.totalFee);
+  const net = round2(gross - fees);
+  // 2% more profit per millisecond of p99 under 11 ms.
+  const latencyBonus = Math.max(0, (11 - run.p99Ms) * 0.02);
+  // Any inconsistency at all costs 35% of the final profit.
+  const fine = run.inconsistentAudits > 0 ? 0.35 : 0;
+  const profit = round2(net * (1 + latencyBonus) * (1 - fine));
+  // Positive lag is revenue never collected; negative (more paid than accepted) disqualifies.
+  const lag = run.accepted - processed;
+  return {
+    processed,
+    gross,
+    fees,
+    net,
+    latencyBonus: round4(latencyBonus),
+    fine,
+    profit,
+    lag,
+    defaultShare: processed === 0 ? 0 : round4(d.totalRequests / processed),
+    disqualified: lag < 0,
+  };
+}
+
+/** The schedule step in force `seconds` into the run. @template {{ at: number }} T @param {T[]} chaos @param {number} seconds */
+export function chaosAt(chaos, seconds) {
+  let current = chaos[0];
+  for (const step of chaos) if (step.at <= seconds) current = step;
+  return current;
+}
+
+/** VUs a linear ramp from 1 to max has reached `seconds` into a run of `duration`. @param {number} max @param {number} seconds @param {number} duration */
+export function vusAt(max, seconds, duration) {
+  return Math.max(1, Math.min(max, Math.round(1 + ((max - 1) * seconds) / duration)));
+}
+
+/** @param {number} x */
+const round2 = (x) => Math.round(x * 100) / 100;
+/** @param {number} x */
+const round4 = (x) => Math.round(x * 10_000) / 10_000;

@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { randomScenario } from "./random-scenario.js";
+import { chaosAt, score, vusAt } from "./score.js";
+
+const books = (d: number, f: number) => ({
+  default: { totalRequests: d, totalAmount: d * 19.9, totalFee: d * 19.9 * 0.05 },
+  fallback: { totalRequests: f, totalAmount: f * 19.9, totalFee: f * 19.9 * 0.15 },
+});
+
+describe("score", () => {
+  it("nets the fees and adds 2% per millisecond of p99 under 11 ms", () => {
+    const result = score({ processors: books(100, 0), p99Ms: 1, inconsistentAudits: 0, accepted: 100 });
+    expect(result.net).toBe(1890.5); // 1990 - 5%
+    expect(result.latencyBonus).toBe(0.2);
+    expect(result.profit).toBe(2268.6);
+    expect(result.lag).toBe(0);
+  });
+
+  it("fines 35% for any inconsistency and reports lag", () => {
+    const result = score({ processors: books(50, 50), p99Ms: 20, inconsistentAudits: 1, accepted: 110 });
+    expect(result.latencyBonus).toBe(0);
+    expect(result.profit).toBe(Math.round((995 * 0.95 + 995 * 0.85) * 0.65 * 100) / 100);
+    expect(result.lag).toBe(10);
+    expect(result.defaultShare).toBe(0.5);
+  });
+
+  it("disqualifies a run that paid more than it accepted", () => {
+    expect(score({ processors: books(10, 0), p99Ms: 1, inconsistentAudits: 0, accepted: 9 }).disqualified).toBe(true);
+  });
+});
+
+describe("schedules", () => {
+  it("finds the chaos step in force and the ramp's VUs", () => {
+    const chaos = [{ at: 0 }, { at: 10 }, { at: 20 }];
+    expect(chaosAt(chaos, 0)).toBe(chaos[0]);
+    expect(chaosAt(chaos, 19.9)).toBe(chaos[1]);
+    expect(vusAt(550, 0, 60)).toBe(1);
+    expect(vusAt(550, 30, 60)).toBe(276);
+    expect(vusAt(550, 60, 60)).toBe(550);
+  });
+
+  it("draws the same random schedule for the same seed, and another for another", () => {
+    expect(randomScenario(7)).toEqual(randomScenario(7));
+    expect(randomScenario(7).chaos).not.toEqual(randomScenario(8).chaos);
+    const { chaos, durationSeconds } = randomScenario(42, { durationSeconds: 300 });
+    expect(chaos[0]!.at).toBe(0);
+    expect(chaos.every((step, i) => i === 0 || (step.at > chaos[i - 1]!.at && step.at < durationSeconds))).toBe(true);
+  });
+});
