@@ -2,6 +2,7 @@
 //   unit         plain Node: pure logic beside the code it tests, and the processor stand-in
 //   workers      inside workerd (miniflare): the API and the Durable Object, processors mocked at fetch()
 //   integration  plain Node driving the real service over real ports against the stand-ins
+//   stack        plain Node: `npm start`'s topology under its cgroup limits, with the engine SIGKILLed mid-load
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
@@ -26,6 +27,15 @@ export default defineConfig({
           }),
         ],
         test: { name: "workers", include: ["test/workers/**/*.test.ts"] },
+      },
+      {
+        test: {
+          name: "stack",
+          environment: "node",
+          include: ["test/stack/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
       },
       {
         test: {
