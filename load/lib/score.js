@@ -56,4 +56,4 @@ export function vusAt(max, seconds, duration) {
 /** @param {number} x */
 const round2 = (x) => Math.round(x * 100) / 100;
 /** @param {number} x */
-const round4 = (x) => Math.round(x * 10_000) / 10_000;
+const round4 = (x) => Math.round(x * 10000) / 10000;

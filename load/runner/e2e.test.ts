@@ -1,0 +1,130 @@
+// One short run of the real runner against two in-process processor
+// stand-ins and a tiny fake service that pays each payment synchronously.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createProcessor, type Processor } from "../../processor-standin/processor.ts";
+import { runScenario } from "./run.mjs";
+import type { RunnerScenario } from "./scenario.mjs";
+
+type Paid = { at: number; cents: number };
+
+/** POST /payments forwards to default and answers 202 once it is paid; summary and purge as in SPEC §2. */
+function fakeService(defaultUrl: string) {
+  let paid: Paid[] = [];
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://fake");
+    const json = (status: number, body: unknown) => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify(body));
+    };
+    if (req.method === "POST" && url.pathname === "/payments") {
+      let text = "";
+      for await (const chunk of req) text += chunk;
+      const { correlationId, amount } = JSON.parse(text) as { correlationId: string; amount: number };
+      const requestedAt = new Date().toISOString();
+      const answer = await fetch(`${defaultUrl}/payments`, {
+        method: "POST", headers: { "content-type": "application/json" },
+        body: JSON.stringify({ correlationId, amount, requestedAt }),
+      });
+      await answer.arrayBuffer();
+      if (!answer.ok) return json(502, { error: `processor said ${answer.status}` });
+      paid.push({ at: Date.parse(requestedAt), cents: Math.round(amount * 100) });
+      return json(202, { status: "accepted" });
+    }
+    if (req.method === "GET" && url.pathname === "/payments-summary") {
+      const from = url.searchParams.has("from") ? Date.parse(url.searchParams.get("from")!) : -Infinity;
+      const to = url.searchParams.has("to") ? Date.parse(url.searchParams.get("to")!) : Infinity;
+      const inWindow = paid.filter((p) => p.at >= from && p.at <= to);
+      const cents = inWindow.reduce((sum, p) => sum + p.cents, 0);
+      return json(200, {
+        default: { totalRequests: inWindow.length, totalAmount: cents / 100 },
+        fallback: { totalRequests: 0, totalAmount: 0 },
+      });
+    }
+    if (req.method === "POST" && url.pathname === "/purge-payments") {
+      paid = [];
+      return json(200, { status: "purged" });
+    }
+    json(404, { error: "not found" });
+  });
+  return server;
+}
+
+describe("runScenario end to end", () => {
+  let processors: Processor[] = [];
+  let service: http.Server;
+  const urls = { default: "", fallback: "", service: "" };
+
+  beforeAll(async () => {
+    processors = [createProcessor({ fee: 0.05, name: "default" }), createProcessor({ fee: 0.15, name: "fallback" })];
+    const [d, f] = await Promise.all(processors.map((p) => p.listen(0, "127.0.0.1")));
+    urls.default = `http://127.0.0.1:${d}`;
+    urls.fallback = `http://127.0.0.1:${f}`;
+    service = fakeService(urls.default);
+    await new Promise<void>((resolve) => service.listen(0, "127.0.0.1", resolve));
+    urls.service = `http://127.0.0.1:${(service.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    service?.closeAllConnections();
+    await new Promise((resolve) => service?.close(resolve));
+    await Promise.all(processors.map((p) => p.close()));
+  });
+
+  it("ramps, applies chaos, audits and scores a 4 s run", async () => {
+    const scenario: RunnerScenario = {
+      name: "e2e", description: "", durationSeconds: 4, maxVUs: 5, amount: 19.9, auditEverySeconds: 2,
+      chaos: [
+        { at: 0, default: { delay: 0, failure: false }, fallback: { delay: 0, failure: false } },
+        { at: 2, default: { delay: 20, failure: false }, fallback: { delay: 0, failure: true } },
+      ],
+    };
+    const result = await runScenario(scenario, {
+      serviceUrl: urls.service, processors: { default: urls.default, fallback: urls.fallback },
+      token: "123", initialToken: "stale", quiet: true, settleMs: 300, // the token is already set: PUT again with it
+    });
+
+    expect(Object.keys(result).sort()).toEqual(
+      ["audits", "durationSeconds", "latency", "maxVUs", "processors", "requests", "runner", "scenario", "score", "service", "timeline"],
+    );
+    expect(result).toMatchObject({ runner: "node", scenario: "e2e", maxVUs: 5, durationSeconds: 4 });
+    const { requests, latency, audits, score } = result;
+    // 1 → 5 VUs over 4 s, one payment a second each: about a dozen
+    expect(requests.accepted).toBeGreaterThan(5);
+    expect(requests.total).toBeLessThanOrEqual(30);
+    expect(requests.failed).toBe(0);
+    expect(requests.total).toBe(requests.accepted + requests.failed);
+    for (const key of ["p50", "p90", "p99", "max"] as const) expect(latency[key]).toBeGreaterThan(0);
+    expect(latency.p50).toBeLessThanOrEqual(latency.p99);
+    expect(latency.max).toBeGreaterThanOrEqual(20); // default was 20 ms slow for the second half
+    expect(audits).toEqual({ count: 2, inconsistent: 0, countDifference: 0 });
+    expect(result.processors.default).toMatchObject({ totalRequests: requests.accepted });
+    expect(result.processors.default.totalFee).toBeCloseTo(requests.accepted * 19.9 * 0.05, 2);
+    expect(result.processors.fallback.totalRequests).toBe(0);
+    expect(result.service.default).toEqual({
+      totalRequests: requests.accepted, totalAmount: result.processors.default.totalAmount,
+    });
+    expect(score).toMatchObject({ processed: requests.accepted, lag: 0, fine: 0, defaultShare: 1, disqualified: false });
+    expect(score.profit).toBeGreaterThan(0);
+
+    // timeline: a point per second, counts adding up, chaos and audits marked, no /internal/stats here
+    const { timeline } = result;
+    expect(timeline.length).toBeGreaterThanOrEqual(4);
+    expect(timeline.map((p) => p.t)).toEqual(timeline.map((_, i) => i));
+    expect(timeline.reduce((sum, p) => sum + p.requests, 0)).toBe(requests.total);
+    expect(timeline[0]!.chaos.step).toBe(0);
+    expect(timeline[3]!.chaos).toMatchObject({ step: 1, default: { delay: 20 }, fallback: { failure: true } });
+    // Each audit marks the second it ran in; on a busy machine both may land in the same one.
+    const marked = timeline.filter((p) => p.audit).length;
+    expect(marked).toBeGreaterThanOrEqual(1);
+    expect(marked).toBeLessThanOrEqual(audits.count);
+    expect(timeline.every((p) => p.queueWaiting === null)).toBe(true);
+    expect(timeline[2]!.defaultTotal).toBeGreaterThan(0);
+    expect(Math.max(...timeline.map((p) => p.vus))).toBe(5);
+
+    // the processors were left as the last chaos step set them
+    const health = await fetch(`${urls.fallback}/admin/payments-summary`, { headers: { "x-rinha-token": "123" } });
+    expect(health.status).toBe(200);
+  }, 15_000);
+});

@@ -1,0 +1,517 @@
+// @ts-check
+// The Node load runner: the contest's load test (SPEC §4) as closed-loop VUs
+// on undici, with the same setup, chaos, audits and scoring as the k6 script,
+// plus a per-second timeline for the report.
+import { chaosAt, score } from "../lib/score.js";
+import { ControlClient, PAYMENT_TIMEOUT_MS, ServiceClient, describe } from "./http.mjs";
+import { startedBy, vuStartTimes } from "./ramp.mjs";
+import { LatencyRecorder, SecondBuckets } from "./stats.mjs";
+
+/**
+ * @typedef {import("./scenario.mjs").RunnerScenario} RunnerScenario
+ * @typedef {import("./scenario.mjs").ChaosStep} ChaosStep
+ * @typedef {import("./stats.mjs").LatencySummary} LatencySummary
+ * @typedef {"default" | "fallback"} ProcessorName
+ * @typedef {{ totalRequests: number, totalAmount: number, totalFee: number }} ProcessorBook
+ * @typedef {{ totalRequests: number, totalAmount: number }} ServiceBook
+ * @typedef {{ delay: number, failure: boolean }} ProcessorChaos
+ * @typedef {{ step: number, at: number, default: ProcessorChaos, fallback: ProcessorChaos }} TimelineChaos
+ * @typedef {{ inconsistent: boolean, countDifference: number, error?: string }} TimelineAudit
+ * @typedef {{
+ *   t: number, vus: number, requests: number, accepted: number, failed: number, p99: number | null,
+ *   queueWaiting: number | null, inFlightDefault: number | null, inFlightFallback: number | null,
+ *   defaultTotal: number | null, fallbackTotal: number | null, chaos: TimelineChaos, audit?: TimelineAudit
+ * }} TimelinePoint
+ *   one per second of the run and its drain: t is the second [t, t+1) since the load began; vus the most
+ *   VUs alive in it (after the load: those still waiting for an answer); requests,
+ *   accepted, failed and p99 (ms) are of the POSTs that completed in it; the gauges were read at its end
+ *   (queueWaiting and inFlight* from the service's GET /internal/stats when it has one; *Total are the
+ *   processors' cumulative counts); audit is set on the second an audit ran
+ * @typedef {ReturnType<typeof score>} Score
+ * @typedef {{
+ *   runner: "node", scenario: string, maxVUs: number, durationSeconds: number,
+ *   requests: { total: number, accepted: number, failed: number },
+ *   latency: LatencySummary,
+ *   processors: { default: ProcessorBook, fallback: ProcessorBook },
+ *   service: { default: ServiceBook, fallback: ServiceBook },
+ *   audits: { count: number, inconsistent: number, countDifference: number },
+ *   score: Score,
+ *   timeline: TimelinePoint[]
+ * }} RunResult
+ * @typedef {{
+ *   serviceUrl?: string,
+ *   processors?: { default?: string, fallback?: string },
+ *   token?: string,
+ *   initialToken?: string,
+ *   quiet?: boolean,
+ *   progress?: (line: string, final: boolean) => void,
+ *   settleMs?: number,
+ *   maxRequests?: number,
+ *   signal?: AbortSignal,
+ * }} RunOptions
+ *   Unset URLs and tokens come from SERVICE_URL, PROCESSOR_DEFAULT_URL, PROCESSOR_FALLBACK_URL, TOKEN,
+ *   INITIAL_TOKEN, then the defaults (localhost:9999/8001/8002, "123"). quiet: nothing on stderr.
+ *   progress replaces the stderr line: called once a second, then once with final = true and "".
+ *   settleMs: the wait between the last answer and the final summaries (2000). maxRequests caps the
+ *   POSTs (default scenario.maxRequests). signal ends the load early; the results are still gathered.
+ */
+
+const PROCESSORS = /** @type {const} */ (["default", "fallback"]);
+
+/** @param {number} ms */
+const iso = (ms) => new Date(ms).toISOString();
+
+/** @param {ProcessorChaos} c */
+const describeChaos = (c) => `${c.delay}ms ${c.failure ? "FAIL" : "ok"}`;
+
+/** @param {ChaosStep[]} chaos @param {number} seconds @returns {TimelineChaos} */
+export function chaosPoint(chaos, seconds) {
+  const step = chaosAt(chaos, seconds);
+  if (!step) return { step: -1, at: 0, default: { delay: 0, failure: false }, fallback: { delay: 0, failure: false } };
+  return {
+    step: chaos.indexOf(step),
+    at: step.at,
+    default: { delay: step.default.delay, failure: step.default.failure },
+    fallback: { delay: step.fallback.delay, failure: step.fallback.failure },
+  };
+}
+
+/**
+ * Seconds at which audits run: every `every` seconds, up to the end of the load.
+ * @param {number} every @param {number} durationSeconds
+ */
+export function auditTimes(every, durationSeconds) {
+  /** @type {number[]} */
+  const times = [];
+  if (!(every > 0)) return times;
+  for (let t = every; t <= durationSeconds + 1e-9; t += every) times.push(t);
+  return times;
+}
+
+/** @param {unknown} body @returns {ServiceBook} */
+function serviceBook(body) {
+  const b = /** @type {Partial<ServiceBook> | undefined} */ (body);
+  return { totalRequests: Number(b?.totalRequests ?? 0), totalAmount: Number(b?.totalAmount ?? 0) };
+}
+
+/** @param {unknown} body @returns {ProcessorBook} */
+function processorBook(body) {
+  const b = /** @type {Partial<ProcessorBook> | undefined} */ (body);
+  return {
+    totalRequests: Number(b?.totalRequests ?? 0),
+    totalAmount: Number(b?.totalAmount ?? 0),
+    totalFee: Number(b?.totalFee ?? 0),
+  };
+}
+
+/** @param {unknown} body @returns {{ default: ServiceBook, fallback: ServiceBook }} */
+function serviceSummary(body) {
+  const b = /** @type {{ default?: unknown, fallback?: unknown } | null} */ (body);
+  if (!b || typeof b !== "object" || !b.default || !b.fallback) {
+    throw new Error(`unexpected service summary: ${JSON.stringify(body)}`);
+  }
+  return { default: serviceBook(b.default), fallback: serviceBook(b.fallback) };
+}
+
+/**
+ * Runs one scenario against a running service and its two processors.
+ * @param {RunnerScenario} scenario
+ * @param {RunOptions} [options]
+ * @returns {Promise<RunResult>}
+ */
+export async function runScenario(scenario, options = {}) {
+  const env = process.env;
+  const serviceUrl = (options.serviceUrl ?? env.SERVICE_URL ?? "http://localhost:9999").replace(/\/$/, "");
+  const urls = {
+    default: (options.processors?.default ?? env.PROCESSOR_DEFAULT_URL ?? "http://localhost:8001").replace(/\/$/, ""),
+    fallback: (options.processors?.fallback ?? env.PROCESSOR_FALLBACK_URL ?? "http://localhost:8002").replace(/\/$/, ""),
+  };
+  const token = options.token ?? env.TOKEN ?? "123";
+  const initialToken = options.initialToken ?? env.INITIAL_TOKEN ?? "123";
+  const settleMs = options.settleMs ?? 2000;
+  const maxRequests = options.maxRequests ?? scenario.maxRequests ?? Infinity;
+  const { durationSeconds, maxVUs, amount } = scenario;
+  const admin = { "x-rinha-token": token };
+
+  const progress = options.progress ?? (options.quiet ? undefined : stderrProgress());
+  /** @param {string} message */
+  const warn = (message) => {
+    if (!options.quiet) process.stderr.write(`${process.stderr.isTTY ? "\r\x1b[2K" : ""}load: ${message}\n`);
+  };
+
+  const control = new ControlClient();
+  const service = new ServiceClient(serviceUrl, { connections: maxVUs + 16 });
+  // Every request to the service counts, as in k6's http_req_duration{target:service}: the POSTs,
+  // and the few purge and summary calls.
+  const latency = new LatencyRecorder();
+  /** @template T @param {() => Promise<T>} fn @returns {Promise<T>} */
+  const timed = async (fn) => {
+    const t = performance.now();
+    try {
+      return await fn();
+    } finally {
+      latency.record(performance.now() - t);
+    }
+  };
+  try {
+    // ---- setup: tokens, purge all three, processors healthy and quick
+    /** @template T @param {string} what @param {() => Promise<T>} fn */
+    const setup = async (what, fn) => {
+      try {
+        return await fn();
+      } catch (error) {
+        throw new Error(`setup: ${what}: ${describe(error)}`);
+      }
+    };
+    for (const name of PROCESSORS) {
+      await setup(`${name} processor at ${urls[name]}`, () => setToken(control, urls[name], initialToken, token));
+    }
+    await setup("purging the processors", () =>
+      Promise.all(PROCESSORS.map((name) => control.expectOk(`${urls[name]}/admin/purge-payments`, { method: "POST", headers: admin }))));
+    await setup(`service at ${serviceUrl}`, () => timed(() => control.expectOk(`${serviceUrl}/purge-payments`, { method: "POST" })));
+    await setup("resetting the processors", async () => {
+      await applyChaos({ default: { delay: 0, failure: false }, fallback: { delay: 0, failure: false } });
+      const first = scenario.chaos.filter((step) => step.at <= 0).at(-1);
+      if (first) await applyChaos(first);
+    });
+
+    // ---- the run
+    const startedAt = Date.now();
+    // The whole run, with room on both sides; everything older was purged.
+    const wholeRun = () => `?from=${iso(startedAt - 3_600_000)}&to=${iso(Date.now() + 3_600_000)}`;
+    const t0 = performance.now();
+    const elapsed = () => (performance.now() - t0) / 1000;
+    const seconds = new SecondBuckets();
+    const counts = { total: 0, accepted: 0, failed: 0, issued: 0 };
+    let activeVUs = 0;
+    let peakVUs = 0; // most VUs alive at once in the current second
+    let stopping = false;
+    /** @type {Set<() => void>} */
+    const sleepers = new Set();
+    /** @type {Set<ReturnType<typeof setTimeout>>} */
+    const timers = new Set();
+    /** @param {() => void} fn @param {number} atSeconds */
+    const at = (fn, atSeconds) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        fn();
+      }, Math.max(0, atSeconds * 1000 - (performance.now() - t0)));
+      timers.add(timer);
+    };
+
+    /** @param {number} ms @returns {Promise<void>} */
+    const sleep = (ms) => new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      sleepers.add(done);
+    });
+
+    // VUs: closed loop, one POST then 1 s of sleep, until the end.
+    /** @type {Promise<void>[]} */
+    const vus = [];
+    const vu = async () => {
+      activeVUs++;
+      peakVUs = Math.max(peakVUs, activeVUs);
+      try {
+        while (!stopping && counts.issued < maxRequests) {
+          counts.issued++;
+          const outcome = await service.postPayment(JSON.stringify({ correlationId: crypto.randomUUID(), amount }));
+          latency.record(outcome.ms);
+          seconds.add(elapsed(), outcome.ms, outcome.ok);
+          counts.total++;
+          if (outcome.ok) counts.accepted++;
+          else counts.failed++;
+          if (stopping) break;
+          await sleep(1000);
+        }
+      } finally {
+        activeVUs--;
+      }
+    };
+    const starts = vuStartTimes(maxVUs, durationSeconds);
+    let spawned = 0;
+    const spawnDue = () => {
+      if (stopping) return;
+      const due = startedBy(starts, elapsed());
+      while (spawned < due) {
+        spawned++;
+        vus.push(vu());
+      }
+      const next = starts[spawned];
+      if (next !== undefined) at(spawnDue, next);
+    };
+
+    // Chaos: each later step at its second.
+    let currentStep = chaosPoint(scenario.chaos, 0);
+    for (const step of scenario.chaos) {
+      if (step.at <= 0 || step.at >= durationSeconds) continue;
+      at(() => {
+        currentStep = chaosPoint(scenario.chaos, step.at);
+        applyChaos(step).catch((error) => warn(`chaos step at ${step.at}s failed: ${describe(error)}`));
+      }, step.at);
+    }
+
+    // Audits: the service's counts against each processor's over [now − 15 s, now − 2 s].
+    const audits = { count: 0, inconsistent: 0, countDifference: 0 };
+    /** @type {Promise<void>[]} */
+    const auditRuns = [];
+    /** @type {Map<number, TimelineAudit>} */
+    const auditBySecond = new Map();
+    /** @type {Set<number>} */
+    const auditsDue = new Set(auditTimes(scenario.auditEverySeconds, durationSeconds));
+    /** @param {number} t */
+    const startAudit = (t) => {
+      if (!auditsDue.delete(t)) return;
+      const second = Math.floor(elapsed());
+      auditRuns.push(audit().then((result) => {
+        if (!result) return;
+        audits.count++;
+        if (result.inconsistent) audits.inconsistent++;
+        audits.countDifference += result.countDifference;
+        auditBySecond.set(second, result);
+        if (result.error) warn(`audit at ${t}s failed: ${result.error}`);
+      }));
+    };
+    for (const t of auditsDue) at(() => startAudit(t), t);
+
+    // Once a second: close the last second's bucket, poll the gauges, show progress.
+    /** @type {TimelinePoint[]} */
+    const timeline = [];
+    let polling = false;
+    let statsMisses = 0;
+    let tick = 1;
+    let ticking = true;
+    const onTick = () => {
+      if (!ticking) return;
+      const second = tick - 1;
+      const s = seconds.summarize(second);
+      /** @type {TimelinePoint} */
+      const point = {
+        t: second, vus: second < durationSeconds ? peakVUs : activeVUs, ...s,
+        queueWaiting: null, inFlightDefault: null, inFlightFallback: null, defaultTotal: null, fallbackTotal: null,
+        chaos: chaosPoint(scenario.chaos, second),
+      };
+      timeline.push(point);
+      peakVUs = activeVUs;
+      if (!polling) {
+        polling = true;
+        poll(point).finally(() => {
+          polling = false;
+        });
+      }
+      if (progress) {
+        const p99 = latency.percentile(99);
+        const label = second + 1 <= durationSeconds ? "" : " draining";
+        const step = currentStep;
+        progress(
+          `${scenario.name} ${String(Math.min(second + 1, 99999)).padStart(4)}/${durationSeconds}s${label}  VUs ${String(activeVUs).padStart(3)}` +
+          `  req/s ${String(s.requests).padStart(4)}  p99 ${p99.toFixed(2)} ms  ok ${counts.accepted} failed ${counts.failed}` +
+          `  step ${step.step}: D ${describeChaos(step.default)} | F ${describeChaos(step.fallback)}`,
+          false,
+        );
+      }
+      tick++;
+      at(onTick, tick);
+    };
+
+    /** @param {TimelinePoint} point */
+    async function poll(point) {
+      const calls = [
+        statsMisses >= 3
+          ? Promise.resolve()
+          : control.call(`${serviceUrl}/internal/stats`, { timeoutMs: 900 }).then(({ status, body }) => {
+            const stats = /** @type {{ waiting?: unknown, processors?: Record<string, { inFlight?: unknown }> } | null} */ (body);
+            if (status !== 200 || !stats || typeof stats.waiting !== "number") {
+              if (status === 404 || status === 405) statsMisses++;
+              return;
+            }
+            point.queueWaiting = stats.waiting;
+            const d = stats.processors?.default?.inFlight;
+            const f = stats.processors?.fallback?.inFlight;
+            point.inFlightDefault = typeof d === "number" ? d : null;
+            point.inFlightFallback = typeof f === "number" ? f : null;
+          }),
+        ...PROCESSORS.map((name) =>
+          control.call(`${urls[name]}/admin/payments-summary${wholeRun()}`, { headers: admin, timeoutMs: 900 }).then(({ status, body }) => {
+            if (status !== 200) return;
+            const n = processorBook(body).totalRequests;
+            if (name === "default") point.defaultTotal = n;
+            else point.fallbackTotal = n;
+          })),
+      ];
+      await Promise.allSettled(calls);
+    }
+
+    /**
+     * As the k6 script does: a processor that cannot answer skips the audit (null); a service that
+     * cannot answer within the client timeout makes it inconsistent.
+     * @returns {Promise<TimelineAudit | null>}
+     */
+    async function audit() {
+      const now = Date.now();
+      const window = `?from=${iso(now - 15_000)}&to=${iso(now - 2_000)}`;
+      /** @type {ProcessorBook[]} */
+      let books;
+      try {
+        books = await Promise.all(PROCESSORS.map((name) =>
+          control.expectOk(`${urls[name]}/admin/payments-summary${window}`, { headers: admin, timeoutMs: PAYMENT_TIMEOUT_MS })
+            .then(processorBook)));
+      } catch (error) {
+        warn(`audit skipped, a processor did not answer: ${describe(error)}`);
+        return null;
+      }
+      const [d, f] = /** @type {[ProcessorBook, ProcessorBook]} */ (books);
+      try {
+        const svc = await timed(() =>
+          control.expectOk(`${serviceUrl}/payments-summary${window}`, { timeoutMs: PAYMENT_TIMEOUT_MS }).then(serviceSummary));
+        const diff = Math.abs(svc.default.totalRequests - d.totalRequests) + Math.abs(svc.fallback.totalRequests - f.totalRequests);
+        return { inconsistent: diff > 0, countDifference: diff };
+      } catch (error) {
+        return { inconsistent: true, countDifference: 0, error: describe(error) };
+      }
+    }
+
+    // ---- go
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      for (const wake of [...sleepers]) wake();
+    };
+    const onAbort = () => stop();
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    spawnDue();
+    at(onTick, 1);
+    await new Promise((resolve) => {
+      at(() => resolve(undefined), durationSeconds);
+      options.signal?.addEventListener("abort", () => resolve(undefined), { once: true });
+      if (options.signal?.aborted) resolve(undefined);
+    });
+    stop();
+    // The audit due at the very end runs even if its timer lost the race; an early stop drops the rest.
+    for (const t of [...auditsDue]) {
+      if (t <= elapsed() + 0.05) startAudit(t);
+      else auditsDue.delete(t);
+    }
+    await Promise.all(vus);
+    await Promise.all(auditRuns);
+    await new Promise((resolve) => setTimeout(resolve, settleMs));
+    ticking = false;
+    for (const timer of timers) clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onAbort);
+
+    // A last partial second, if an answer landed or an audit ran in it.
+    const lastSecond = Math.max(seconds.buckets.length - 1, ...auditBySecond.keys());
+    for (let second = timeline.length; second <= lastSecond; second++) {
+      const s = seconds.summarize(second);
+      timeline.push({
+        t: second, vus: 0, ...s, queueWaiting: null, inFlightDefault: null, inFlightFallback: null,
+        defaultTotal: null, fallbackTotal: null, chaos: chaosPoint(scenario.chaos, second),
+      });
+    }
+    for (const [second, result] of auditBySecond) {
+      const point = timeline[second];
+      if (point) point.audit = result;
+    }
+
+    // ---- totals over the whole run
+    const [serviceTotals, defaultTotals, fallbackTotals] = await Promise.all([
+      retry(() => timed(() => control.expectOk(`${serviceUrl}/payments-summary${wholeRun()}`)).then(serviceSummary), warn, "service summary")
+        .catch(() => ({ default: serviceBook(null), fallback: serviceBook(null) })),
+      retry(() => control.expectOk(`${urls.default}/admin/payments-summary${wholeRun()}`, { headers: admin }).then(processorBook), warn, "default summary"),
+      retry(() => control.expectOk(`${urls.fallback}/admin/payments-summary${wholeRun()}`, { headers: admin }).then(processorBook), warn, "fallback summary"),
+    ]);
+    const lat = latency.summary();
+    const processors = { default: defaultTotals, fallback: fallbackTotals };
+    /** @type {RunResult} */
+    const result = {
+      runner: "node",
+      scenario: scenario.name,
+      maxVUs,
+      durationSeconds,
+      requests: { total: counts.total, accepted: counts.accepted, failed: counts.failed },
+      latency: lat,
+      processors,
+      service: serviceTotals,
+      audits,
+      score: score({ processors, p99Ms: lat.p99, inconsistentAudits: audits.inconsistent, accepted: counts.accepted }),
+      timeline,
+    };
+    progress?.("", true);
+    return result;
+  } finally {
+    await Promise.allSettled([service.close(), control.close()]);
+  }
+
+  /** @param {{ default: ProcessorChaos, fallback: ProcessorChaos }} step */
+  async function applyChaos(step) {
+    await Promise.all(PROCESSORS.flatMap((name) => [
+      control.expectOk(`${urls[name]}/admin/configurations/delay`, { method: "PUT", headers: admin, json: { delay: step[name].delay } }),
+      control.expectOk(`${urls[name]}/admin/configurations/failure`, { method: "PUT", headers: admin, json: { failure: step[name].failure } }),
+    ]));
+  }
+}
+
+/**
+ * Sets a processor's admin token; if the initial one is refused, the token
+ * may already be set (an earlier run): set it again with itself.
+ * @param {ControlClient} control @param {string} url @param {string} initialToken @param {string} token
+ */
+async function setToken(control, url, initialToken, token) {
+  /** @param {string} current */
+  const put = (current) => control.call(`${url}/admin/configurations/token`, {
+    method: "PUT", headers: { "x-rinha-token": current }, json: { token },
+  });
+  let set = await put(initialToken);
+  if ((set.status < 200 || set.status > 299) && initialToken !== token) set = await put(token);
+  if (set.status < 200 || set.status > 299) throw new Error(`cannot set the admin token on ${url}: HTTP ${set.status}`);
+}
+
+/**
+ * @template T @param {() => Promise<T>} fn @param {(message: string) => void} warn @param {string} what
+ * @returns {Promise<T>}
+ */
+async function retry(fn, warn, what) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (attempt >= 3) {
+        warn(`${what} failed: ${describe(error)}`);
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+}
+
+/** @param {RunResult} r */
+export function summaryLine(r) {
+  return `${r.scenario}: ${r.requests.total} requests, ${r.requests.accepted} accepted, ${r.requests.failed} failed; ` +
+    `p99 ${r.latency.p99} ms; profit ${r.score.profit} (lag ${r.score.lag}, inconsistent audits ${r.audits.inconsistent})`;
+}
+
+/**
+ * The live line on stderr: rewritten in place on a terminal, otherwise one
+ * line every 10 s.
+ * @returns {(line: string, final: boolean) => void}
+ */
+export function stderrProgress() {
+  const tty = Boolean(process.stderr.isTTY);
+  let last = -Infinity;
+  return (line, final) => {
+    if (tty) {
+      process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns || 200) - 1)}`);
+      return;
+    }
+    if (final) return;
+    const now = performance.now();
+    if (now - last >= 10_000) {
+      last = now;
+      process.stderr.write(`${line}\n`);
+    }
+  };
+}
