@@ -24,18 +24,24 @@ function localLedger(env: Env): DurableObjectStub<PaymentLedger> {
   return namespace.get(namespace.idFromName(LEDGER_NAME));
 }
 
-/** The engine's front door for APIs in other processes: each method forwards to the ledger. */
+/**
+ * The engine's front door for APIs in other processes: each method forwards
+ * to the ledger. Results are awaited here and handed on as plain values: a
+ * forwarded RPC result would need disposing by the far caller.
+ */
 export class LedgerGateway extends WorkerEntrypoint<Env> implements Rpc<Ledger> {
-  accept(correlationId: string, cents: number) {
-    return localLedger(this.env).accept(correlationId, cents);
+  async accept(correlationId: string, cents: number) {
+    return await localLedger(this.env).accept(correlationId, cents);
   }
-  summary(fromMs: number, toMs: number) {
-    return localLedger(this.env).summary(fromMs, toMs);
+  async summary(fromMs: number, toMs: number) {
+    const summary = await localLedger(this.env).summary(fromMs, toMs);
+    return { default: { ...summary.default }, fallback: { ...summary.fallback } };
   }
-  purge() {
-    return localLedger(this.env).purge();
+  async purge() {
+    await localLedger(this.env).purge();
   }
-  stats() {
-    return localLedger(this.env).stats();
+  async stats() {
+    const stats = await localLedger(this.env).stats();
+    return { ...stats, processors: { default: { ...stats.processors.default }, fallback: { ...stats.processors.fallback } } };
   }
 }
