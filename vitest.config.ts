@@ -22,7 +22,12 @@ export default defineConfig({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
               // Short timings so timeouts and settling are exercised in milliseconds.
-              bindings: { PROCESSOR_TIMEOUT_MS: "300", SETTLE_AFTER_MS: "1000", MAX_IN_FLIGHT: "8" },
+              bindings: {
+                PROCESSOR_TIMEOUT_MS: "300",
+                SETTLE_AFTER_MS: "1000",
+                MAX_IN_FLIGHT: "8",
+                FALLBACK_AFTER_MS: "200",
+              },
             },
           }),
         ],

@@ -8,6 +8,8 @@ export type DispatchConfig = {
   timeoutMs: number;
   /** Most requests (payments and lookups) on the wire to each processor at once. */
   maxInFlight: number;
+  /** How long a payment waits for default (failing or busy) before the dear fallback may take it. */
+  fallbackAfterMs: number;
   /**
    * How long after an attempt started it is surely over at the processor,
    * answered or not. Until then a payment whose outcome is unknown stays
@@ -24,7 +26,8 @@ export function readConfig(env: Env): DispatchConfig {
       fallback: url(vars.PROCESSOR_FALLBACK_URL, "PROCESSOR_FALLBACK_URL"),
     },
     timeoutMs: positive(vars.PROCESSOR_TIMEOUT_MS, 10_000, "PROCESSOR_TIMEOUT_MS"),
-    maxInFlight: positive(vars.MAX_IN_FLIGHT, 256, "MAX_IN_FLIGHT"),
+    maxInFlight: positive(vars.MAX_IN_FLIGHT, 512, "MAX_IN_FLIGHT"),
+    fallbackAfterMs: positive(vars.FALLBACK_AFTER_MS, 10_000, "FALLBACK_AFTER_MS"),
     settleAfterMs: positive(vars.SETTLE_AFTER_MS, 30_000, "SETTLE_AFTER_MS"),
   };
 }

@@ -27,11 +27,11 @@ import {
 import {
   PROCESSORS,
   admit,
-  choose,
   initialRouting,
   recordHealth,
   recordResult,
   recordSent,
+  route,
   type Choice,
   type ProcessorName,
   type RoutingState,
@@ -46,6 +46,8 @@ const HEALTH_INTERVAL_MS = 5_100;
 const HEALTH_TIMEOUT_MS = 12_000;
 /** Due payments read per query. */
 const BATCH = 64;
+/** Never re-arm the alarm closer than this: a payment waiting for a processor should not spin. */
+const MIN_WAKE_MS = 10;
 
 export type LedgerStats = {
   waiting: number;
@@ -62,6 +64,7 @@ export class PaymentLedger extends DurableObject<Env> {
   /** The alarm time as last set here, so the hot path need not read it back. */
   private alarmAt: number | null = null;
   private readonly healthPolledAt: Record<ProcessorName, number> = { default: 0, fallback: 0 };
+  private pumpScheduled = false;
   /** Payments accepted since the last group commit, with their callers waiting. */
   private intake: Array<{
     correlationId: string;
@@ -163,32 +166,58 @@ export class PaymentLedger extends DurableObject<Env> {
   /** Starts as many due payments as the processors can take now, then arms the alarm for what is left. */
   private pump(): void {
     const now = Date.now();
-    let blocked = false;
+    let waitUntil = Infinity;
     let seen = 0;
     for (;;) {
       const due = duePayments(this.sql, now, BATCH);
       seen += due.length;
+      let waiting = false;
       for (const payment of due) {
-        if (!this.dispatch(payment, now)) blocked = true;
+        const notBefore = this.dispatch(payment, now);
+        if (notBefore !== null) {
+          waiting = true;
+          waitUntil = Math.min(waitUntil, notBefore);
+        }
       }
-      if (blocked || due.length < BATCH) break;
+      if (waiting || due.length < BATCH) break;
     }
     if (seen > 0 || this.inFlight() > 0) this.pollHealthIfDue(now);
-    this.rearm(now, blocked);
+    this.rearm(now, waitUntil);
   }
 
-  /** Starts one payment's next step, or answers false when no processor can take it now. */
-  private dispatch(payment: DuePayment, now: number): boolean {
+  /**
+   * Many answers arrive in one turn of the event loop; one pump after them
+   * all does the work of one pump after each.
+   */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setTimeout(() => {
+      this.pumpScheduled = false;
+      try {
+        this.pump();
+      } catch (error) {
+        logBug(error);
+        this.armAt(Date.now() + WATCHDOG_MS);
+      }
+    }, 0);
+  }
+
+  /**
+   * Starts one payment's next step and answers null, or answers the earliest
+   * time it is worth another look (Infinity: when an answer frees a processor).
+   */
+  private dispatch(payment: DuePayment, now: number): number | null {
     if (payment.status === "unknown" && payment.processor !== null) {
       // A lookup is not a payment attempt: it may go even to a failing processor.
-      if (this.routing[payment.processor].inFlight >= this.config.maxInFlight) return false;
+      if (this.routing[payment.processor].inFlight >= this.config.maxInFlight) return Infinity;
       this.settle(payment).catch(logBug);
-      return true;
+      return null;
     }
-    const choice = choose(this.routing, now, this.config.maxInFlight);
-    if (choice === null) return false;
-    this.send(payment, choice, false).catch(logBug);
-    return true;
+    const next = route(this.routing, now, payment.acceptedAt, this.config);
+    if ("waitUntil" in next) return next.waitUntil;
+    this.send(payment, next.go, false).catch(logBug);
+    return null;
   }
 
   /**
@@ -245,7 +274,7 @@ export class PaymentLedger extends DurableObject<Env> {
     this.routing[processor].inFlight += 1;
     const found = await lookupPayment(this.config.urls[processor], payment.correlationId, this.config.timeoutMs);
     this.routing[processor].inFlight -= 1;
-    if (generation !== this.generation) return this.pump();
+    if (generation !== this.generation) return this.schedulePump();
     const now = Date.now();
     if (found.kind === "found") {
       markPaid(this.sql, payment.correlationId, processor, found.requestedAtMs, found.cents);
@@ -277,7 +306,7 @@ export class PaymentLedger extends DurableObject<Env> {
   /** Every step ends here: nothing may stay "sending" once its request is over, then the pump looks again. */
   private afterStep(payment: DuePayment, generation: number): void {
     if (generation === this.generation) this.retryLater(payment, "unknown"); // no-op unless a step left it "sending"
-    this.pump();
+    this.schedulePump();
   }
 
   private pollHealthIfDue(now: number): void {
@@ -293,29 +322,23 @@ export class PaymentLedger extends DurableObject<Env> {
         .then((health) => {
           if (health === null) return;
           recordHealth(this.routing, name, health, Date.now());
-          this.pump();
+          this.schedulePump();
         })
         .catch(logBug);
     }
   }
 
-  /** Arms the alarm for the next moment there may be work: a due retry, a probe, or the watchdog. */
-  private rearm(now: number, blocked: boolean): void {
+  /**
+   * Arms the alarm for the next moment there may be work: a retry coming due,
+   * a payment that has waited long enough for fallback, a probe, or the
+   * watchdog while anything is on the wire.
+   */
+  private rearm(now: number, waitUntil: number): void {
     let wake = this.inFlight() > 0 ? now + WATCHDOG_MS : Infinity;
+    if (Number.isFinite(waitUntil)) wake = Math.min(wake, Math.max(waitUntil, now + MIN_WAKE_MS));
     const due = nextDueAt(this.sql);
-    if (due !== null) wake = Math.min(wake, due > now ? due : this.capacityAt(now, blocked));
+    if (due !== null) wake = Math.min(wake, due > now ? due : now + WATCHDOG_MS);
     this.armAt(wake);
-  }
-
-  /** When a processor may next take a payment that is due now but found none free. */
-  private capacityAt(now: number, blocked: boolean): number {
-    if (!blocked) return now;
-    let at = now + WATCHDOG_MS; // a busy or probing processor wakes the pump when its answers come
-    for (const name of PROCESSORS) {
-      const p = this.routing[name];
-      if (p.failures > 0 && !p.probing) at = Math.min(at, Math.max(p.retryAt, now + 10));
-    }
-    return at;
   }
 
   private armAt(at: number): void {

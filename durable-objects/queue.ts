@@ -6,6 +6,7 @@ export type AcceptResult = "accepted" | "duplicate" | "conflict";
 export type DuePayment = {
   correlationId: string;
   cents: number;
+  acceptedAt: number;
   status: "queued" | "unknown";
   /** Where an earlier attempt may have landed (set when status is "unknown"). */
   processor: ProcessorName | null;
@@ -42,12 +43,13 @@ export function duePayments(sql: SqlStorage, now: number, limit: number): DuePay
     .exec<{
       correlation_id: string;
       amount_cents: number;
+      accepted_at: number;
       status: "queued" | "unknown";
       processor: ProcessorName | null;
       settle_after: number | null;
       attempts: number;
     }>(
-      `SELECT correlation_id, amount_cents, status, processor, settle_after, attempts FROM payments
+      `SELECT correlation_id, amount_cents, accepted_at, status, processor, settle_after, attempts FROM payments
        WHERE status IN ('queued', 'unknown') AND due_at <= ? ORDER BY due_at LIMIT ?`,
       now,
       limit,
@@ -56,6 +58,7 @@ export function duePayments(sql: SqlStorage, now: number, limit: number): DuePay
     .map((row) => ({
       correlationId: row.correlation_id,
       cents: row.amount_cents,
+      acceptedAt: row.accepted_at,
       status: row.status,
       processor: row.processor,
       settleAfter: row.settle_after ?? 0,

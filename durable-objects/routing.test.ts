@@ -1,58 +1,77 @@
 import { describe, expect, it } from "vitest";
-import { MAX_PROBE_INTERVAL_MS, admit, choose, initialRouting, recordHealth, recordResult, recordSent } from "./routing.ts";
+import {
+  MAX_PROBE_INTERVAL_MS, admit, initialRouting, recordHealth, recordResult, recordSent, route,
+  type Choice, type ProcessorName, type RoutingState,
+} from "./routing.ts";
 
-const MAX = 4;
+const limits = { maxInFlight: 4, fallbackAfterMs: 10_000 };
+const send = (processor: ProcessorName, probe = false): Choice => ({ processor, probe });
 
-describe("choose", () => {
-  it("prefers default while it works", () => {
+function failing(state: RoutingState, processor: ProcessorName, now: number): void {
+  const choice = send(processor);
+  recordSent(state, choice);
+  recordResult(state, choice, "failure", now);
+}
+
+describe("route", () => {
+  it("sends to default while it works, however long the payment has waited", () => {
     const state = initialRouting();
-    expect(choose(state, 0, MAX)).toEqual({ processor: "default", probe: false });
+    expect(route(state, 0, 0, limits)).toEqual({ go: send("default") });
+    expect(route(state, 60_000, 0, limits)).toEqual({ go: send("default") });
   });
 
-  it("goes to fallback while default is failing, and waits when both are", () => {
+  it("lets a payment wait for a failing default until it has waited fallbackAfterMs, then pays fallback", () => {
     const state = initialRouting();
-    const toDefault = { processor: "default" as const, probe: false };
-    recordSent(state, toDefault);
-    recordResult(state, toDefault, "failure", 1_000);
-    expect(choose(state, 1_001, MAX)).toEqual({ processor: "fallback", probe: false });
-
-    const toFallback = { processor: "fallback" as const, probe: false };
-    recordSent(state, toFallback);
-    recordResult(state, toFallback, "failure", 1_000);
-    expect(choose(state, 1_001, MAX)).toBeNull();
+    failing(state, "default", 1_000);
+    expect(route(state, 1_001, 1_000, limits)).toEqual({ waitUntil: state.default.retryAt });
+    const patient = route(state, 5_000, 1_000, limits); // the probe is also due
+    expect(patient).toEqual({ go: send("default", true) });
+    recordSent(state, send("default", true)); // the probe is on the wire
+    expect(route(state, 5_000, 1_000, limits)).toEqual({ waitUntil: 11_000 });
+    expect(route(state, 11_000, 1_000, limits)).toEqual({ go: send("fallback") });
   });
 
-  it("sends to fallback when default is at its in-flight cap", () => {
+  it("waits when both are failing, until the sooner probe", () => {
     const state = initialRouting();
-    for (let i = 0; i < MAX; i++) recordSent(state, { processor: "default", probe: false });
-    expect(choose(state, 0, MAX)?.processor).toBe("fallback");
+    failing(state, "default", 0);
+    failing(state, "fallback", 0);
+    failing(state, "fallback", 0);
+    expect(route(state, 20_000, 0, limits)).toEqual({ go: send("default", true) });
+    const soon = initialRouting();
+    failing(soon, "default", 0);
+    failing(soon, "fallback", 0);
+    expect(route(soon, 20, 0, limits)).toEqual({ waitUntil: Math.min(soon.default.retryAt, soon.fallback.retryAt) });
+  });
+
+  it("treats a default at its in-flight cap like a failing one: young payments wait, old ones spill", () => {
+    const state = initialRouting();
+    for (let i = 0; i < limits.maxInFlight; i++) recordSent(state, send("default"));
+    expect(route(state, 100, 0, limits)).toEqual({ waitUntil: 10_000 });
+    expect(route(state, 10_000, 0, limits)).toEqual({ go: send("fallback") });
+    for (let i = 0; i < limits.maxInFlight; i++) recordSent(state, send("fallback"));
+    // Both full: an answer will free one, so there is no time to name.
+    expect(route(state, 10_000, 0, limits)).toEqual({ waitUntil: Infinity });
   });
 });
 
 describe("probing a failing processor", () => {
   it("sends one probe after the pause, and none while it is on the wire", () => {
     const state = initialRouting();
-    const first = { processor: "default" as const, probe: false };
-    recordSent(state, first);
-    recordResult(state, first, "failure", 0);
-    expect(admit(state, "default", state.default.retryAt - 1, MAX)).toBeNull();
-
-    const probe = admit(state, "default", state.default.retryAt, MAX);
-    expect(probe).toEqual({ processor: "default", probe: true });
+    failing(state, "default", 0);
+    expect(admit(state, "default", state.default.retryAt - 1, 4)).toBeNull();
+    const probe = admit(state, "default", state.default.retryAt, 4);
+    expect(probe).toEqual(send("default", true));
     recordSent(state, probe!);
-    expect(admit(state, "default", state.default.retryAt + 1, MAX)).toBeNull();
-
+    expect(admit(state, "default", state.default.retryAt + 1, 4)).toBeNull();
     recordResult(state, probe!, "success", 100);
-    expect(choose(state, 100, MAX)).toEqual({ processor: "default", probe: false });
+    expect(admit(state, "default", 100, 4)).toEqual(send("default"));
   });
 
   it("doubles the pause with each failure, up to a cap", () => {
     const state = initialRouting();
     const pauses: number[] = [];
     for (let i = 0; i < 8; i++) {
-      const choice = { processor: "default" as const, probe: false };
-      recordSent(state, choice);
-      recordResult(state, choice, "failure", 0);
+      failing(state, "default", 0);
       pauses.push(state.default.retryAt);
     }
     expect(pauses.slice(0, 4)).toEqual([50, 100, 200, 400]);
@@ -63,16 +82,14 @@ describe("probing a failing processor", () => {
 describe("health polls", () => {
   it("end a failing spell at once when the processor says it is fine", () => {
     const state = initialRouting();
-    const choice = { processor: "default" as const, probe: false };
-    recordSent(state, choice);
-    recordResult(state, choice, "failure", 0);
+    failing(state, "default", 0);
     recordHealth(state, "default", { failing: false, minResponseTime: 0 }, 10);
-    expect(choose(state, 10, MAX)).toEqual({ processor: "default", probe: false });
+    expect(route(state, 10, 0, limits)).toEqual({ go: send("default") });
   });
 
   it("start a failing spell without spending a payment", () => {
     const state = initialRouting();
     recordHealth(state, "default", { failing: true, minResponseTime: 0 }, 10);
-    expect(choose(state, 11, MAX)?.processor).toBe("fallback");
+    expect(route(state, 11, 0, limits)).toEqual({ waitUntil: state.default.retryAt });
   });
 });

@@ -41,14 +41,45 @@ export function admit(state: RoutingState, processor: ProcessorName, now: number
   return { processor, probe: true };
 }
 
-/** Default whenever it takes payments, fallback while default is failing, otherwise wait. */
-export function choose(state: RoutingState, now: number, maxInFlight: number): Choice | null {
-  return admit(state, "default", now, maxInFlight) ?? admit(state, "fallback", now, maxInFlight);
+export type RoutingLimits = {
+  /** Most requests on the wire to one processor (the processors admit 800 at once). */
+  maxInFlight: number;
+  /** How long a payment waits for default before the dear fallback may take it. */
+  fallbackAfterMs: number;
+};
+
+/** Either where the payment goes now, or the earliest time it is worth asking again. */
+export type Route = { go: Choice } | { waitUntil: number };
+
+/**
+ * Where a payment accepted at `acceptedAt` goes now. Default, the cheap one,
+ * whenever it takes payments. When it does not (failing, or as busy as we let
+ * it be), the payment waits for it; only once it has waited `fallbackAfterMs`
+ * may fallback take it. A failing or overloaded spell of default shorter than
+ * that costs nothing extra; a longer one costs what paying fallback at once
+ * would have, plus the wait.
+ */
+export function route(state: RoutingState, now: number, acceptedAt: number, limits: RoutingLimits): Route {
+  const toDefault = admit(state, "default", now, limits.maxInFlight);
+  if (toDefault) return { go: toDefault };
+  const patientUntil = acceptedAt + limits.fallbackAfterMs;
+  if (now >= patientUntil) {
+    const toFallback = admit(state, "fallback", now, limits.maxInFlight);
+    if (toFallback) return { go: toFallback };
+  }
+  const fallbackChance = now >= patientUntil ? nextChanceAt(state, "fallback", now) : patientUntil;
+  return { waitUntil: Math.min(nextChanceAt(state, "default", now), fallbackChance) };
 }
 
-/** When the failing `processor` may next be probed (a time in the past means "now"). */
-export function nextProbeAt(state: RoutingState, processor: ProcessorName): number {
-  return state[processor].retryAt;
+/**
+ * When `processor` may take a payment again as far as its failures say. A
+ * busy processor, or one with a probe on the wire, frees up when an answer
+ * comes, which wakes the dispatcher anyway: that is Infinity here.
+ */
+export function nextChanceAt(state: RoutingState, processor: ProcessorName, now: number): number {
+  const p = state[processor];
+  if (p.failures > 0 && !p.probing) return Math.max(p.retryAt, now);
+  return Infinity;
 }
 
 export function recordSent(state: RoutingState, choice: Choice): void {

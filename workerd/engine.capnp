@@ -32,6 +32,7 @@ const engine :Workerd.Worker = (
     (name = "PROCESSOR_FALLBACK_URL", fromEnvironment = "PROCESSOR_FALLBACK_URL"),
     (name = "PROCESSOR_TIMEOUT_MS", fromEnvironment = "PROCESSOR_TIMEOUT_MS"),
     (name = "MAX_IN_FLIGHT", fromEnvironment = "MAX_IN_FLIGHT"),
+    (name = "FALLBACK_AFTER_MS", fromEnvironment = "FALLBACK_AFTER_MS"),
     (name = "SETTLE_AFTER_MS", fromEnvironment = "SETTLE_AFTER_MS"),
   ],
   durableObjectNamespaces = [

@@ -15,6 +15,7 @@ beforeAll(async () => {
   // A timeout shorter than the slow phase's delay, so unknown outcomes happen for real.
   service = new Service("single", { default: processors.default.url, fallback: processors.fallback.url }, {
     PROCESSOR_TIMEOUT_MS: "150",
+    FALLBACK_AFTER_MS: "300", // so the failing phase really spills to fallback within the test
   });
   await service.start();
 });

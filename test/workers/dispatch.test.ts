@@ -18,6 +18,32 @@ describe("dispatch", () => {
     expect(fakes.fallback.posts).toHaveLength(0);
   });
 
+  it("lets payments wait for a failing default before the dear fallback takes them", async () => {
+    const fakes = fakeProcessors();
+    fakes.default.mode = "fail";
+    const ledger = freshLedger();
+    const id = paymentId();
+    const acceptedAt = Date.now();
+    await ledger.accept(id, 100);
+    await expect.poll(() => fakes.fallback.postsFor(id).length).toBe(1);
+    // FALLBACK_AFTER_MS is 200 in this test setup (vitest.config.ts).
+    expect(Date.parse(fakes.fallback.postsFor(id)[0]!.requestedAt) - acceptedAt).toBeGreaterThanOrEqual(200);
+  });
+
+  it("pays on default a payment whose wait outlasted default's failure", async () => {
+    const fakes = fakeProcessors();
+    fakes.default.mode = "fail";
+    fakes.fallback.mode = "fail";
+    const ledger = freshLedger();
+    await ledger.accept(paymentId(), 100);
+    await expect.poll(() => fakes.default.posts.length).toBeGreaterThan(0);
+    fakes.default.mode = "ok";
+    await expect.poll(() => ledger.summary(...ALL_TIME), { timeout: 5_000 }).toMatchObject({
+      default: { totalRequests: 1 },
+      fallback: { totalRequests: 0 },
+    });
+  });
+
   it("sends to fallback while default answers 500, and books nothing on default", async () => {
     const fakes = fakeProcessors();
     fakes.default.mode = "fail";
