@@ -163,25 +163,26 @@ export class PaymentLedger extends DurableObject<Env> {
     }
   }
 
-  /** Starts as many due payments as the processors can take now, then arms the alarm for what is left. */
+  /**
+   * Starts due payments while the processors can take them, then arms the
+   * alarm for what is left. One batch per turn of the event loop: draining a
+   * backlog of thousands must not hold up the payments arriving meanwhile,
+   * whose answers wait for this same thread.
+   */
   private pump(): void {
     const now = Date.now();
     let waitUntil = Infinity;
-    let seen = 0;
-    for (;;) {
-      const due = duePayments(this.sql, now, BATCH);
-      seen += due.length;
-      let waiting = false;
-      for (const payment of due) {
-        const notBefore = this.dispatch(payment, now);
-        if (notBefore !== null) {
-          waiting = true;
-          waitUntil = Math.min(waitUntil, notBefore);
-        }
-      }
-      if (waiting || due.length < BATCH) break;
+    let started = 0;
+    const due = duePayments(this.sql, now, BATCH);
+    for (const payment of due) {
+      const notBefore = this.dispatch(payment, now);
+      if (notBefore === null) started += 1;
+      else waitUntil = Math.min(waitUntil, notBefore);
     }
-    if (seen > 0 || this.inFlight() > 0) this.pollHealthIfDue(now);
+    // A full batch that all went out: more may be ready. (Not when some had to
+    // wait: they would head the next batch too, and the pump would spin.)
+    if (started === BATCH) this.schedulePump();
+    if (due.length > 0 || this.inFlight() > 0) this.pollHealthIfDue(now);
     this.rearm(now, waitUntil);
   }
 
