@@ -11,7 +11,10 @@ const config :Workerd.Config = (
   sockets = [
     (name = "http", address = "unix:/run/payments/api.sock", http = (), service = "api"),
   ],
-  v8Flags = ["--max-old-space-size=24", "--max-semi-space-size=1"],
+  # Live heap ~1 MB after a full GC; the first full GC otherwise waits for ~12 MB of
+  # garbage, with the native memory behind it: --initial-old-space-size=4 took the
+  # cgroup peak from ~69-76 to ~42 MiB on the short run.
+  v8Flags = ["--max-old-space-size=24", "--max-semi-space-size=1", "--initial-old-space-size=4"],
 );
 
 const api :Workerd.Worker = (
