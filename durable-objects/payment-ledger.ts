@@ -52,7 +52,7 @@ const MIN_WAKE_MS = 10;
 export type LedgerStats = {
   waiting: number;
   oldestAcceptedAt: number | null;
-  processors: Record<ProcessorName, { inFlight: number; failures: number }>;
+  processors: Record<ProcessorName, { inFlight: number; failures: number; latencyMs: number }>;
 };
 
 export class PaymentLedger extends DurableObject<Env> {
@@ -148,6 +148,7 @@ export class PaymentLedger extends DurableObject<Env> {
     const view = (name: ProcessorName) => ({
       inFlight: this.routing[name].inFlight,
       failures: this.routing[name].failures,
+      latencyMs: Math.round(this.routing[name].latencyMs),
     });
     return { ...depth, processors: { default: view("default"), fallback: view("fallback") } };
   }
@@ -173,9 +174,11 @@ export class PaymentLedger extends DurableObject<Env> {
     const now = Date.now();
     let waitUntil = Infinity;
     let started = 0;
+    let waiting: number | undefined;
+    const backlog = () => (waiting ??= queueDepth(this.sql).waiting);
     const due = duePayments(this.sql, now, BATCH);
     for (const payment of due) {
-      const notBefore = this.dispatch(payment, now);
+      const notBefore = this.dispatch(payment, now, backlog);
       if (notBefore === null) started += 1;
       else waitUntil = Math.min(waitUntil, notBefore);
     }
@@ -208,14 +211,14 @@ export class PaymentLedger extends DurableObject<Env> {
    * Starts one payment's next step and answers null, or answers the earliest
    * time it is worth another look (Infinity: when an answer frees a processor).
    */
-  private dispatch(payment: DuePayment, now: number): number | null {
+  private dispatch(payment: DuePayment, now: number, backlog: () => number): number | null {
     if (payment.status === "unknown" && payment.processor !== null) {
       // A lookup is not a payment attempt: it may go even to a failing processor.
       if (this.routing[payment.processor].inFlight >= this.config.maxInFlight) return Infinity;
       this.settle(payment).catch(logBug);
       return null;
     }
-    const next = route(this.routing, now, payment.acceptedAt, this.config);
+    const next = route(this.routing, now, payment.acceptedAt, this.config, backlog);
     if ("waitUntil" in next) return next.waitUntil;
     this.send(payment, next.go, false).catch(logBug);
     return null;
@@ -233,9 +236,11 @@ export class PaymentLedger extends DurableObject<Env> {
     claimForSend(this.sql, correlationId, choice.processor, requestedAt, requestedAt + this.config.settleAfterMs);
     recordSent(this.routing, choice);
     let answered = false;
+    let latencyMs: number | undefined;
     try {
       const url = this.config.urls[choice.processor];
       const outcome = await sendPayment(url, { correlationId, cents, requestedAtMs: requestedAt }, this.config.timeoutMs);
+      if (outcome.kind !== "unknown") latencyMs = Date.now() - requestedAt;
       if (generation !== this.generation) return;
       switch (outcome.kind) {
         case "paid":
@@ -257,7 +262,7 @@ export class PaymentLedger extends DurableObject<Env> {
           break;
       }
     } finally {
-      recordResult(this.routing, choice, answered ? "success" : "failure", Date.now());
+      recordResult(this.routing, choice, answered ? "success" : "failure", Date.now(), latencyMs);
       this.afterStep(payment, generation);
     }
   }

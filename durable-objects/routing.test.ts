@@ -1,11 +1,21 @@
 import { describe, expect, it } from "vitest";
 import {
-  MAX_PROBE_INTERVAL_MS, admit, initialRouting, recordHealth, recordResult, recordSent, route,
+  MAX_PROBE_INTERVAL_MS, admit, initialRouting, recordHealth, recordResult, recordSent, route as routeWith,
   type Choice, type ProcessorName, type RoutingState,
 } from "./routing.ts";
 
 const limits = { maxInFlight: 4, fallbackAfterMs: 10_000 };
+/** route() with a backlog of `waiting` payments. */
+const route = (state: RoutingState, now: number, acceptedAt: number, l = limits, waiting = 100) =>
+  routeWith(state, now, acceptedAt, l, () => waiting);
 const send = (processor: ProcessorName, probe = false): Choice => ({ processor, probe });
+
+/** One answered request that took `ms`. */
+function answered(state: RoutingState, processor: ProcessorName, ms: number): void {
+  const choice = send(processor);
+  recordSent(state, choice);
+  recordResult(state, choice, "success", 0, ms);
+}
 
 function failing(state: RoutingState, processor: ProcessorName, now: number): void {
   const choice = send(processor);
@@ -43,14 +53,24 @@ describe("route", () => {
     expect(route(soon, 20, 0, limits)).toEqual({ waitUntil: Math.min(soon.default.retryAt, soon.fallback.retryAt) });
   });
 
-  it("treats a default at its in-flight cap like a failing one: young payments wait, old ones spill", () => {
+  it("keeps a backlog on a busy default that answers fast enough to clear it in time", () => {
     const state = initialRouting();
+    answered(state, "default", 20); // 4 at a time, 20 ms each: 200 a second
     for (let i = 0; i < limits.maxInFlight; i++) recordSent(state, send("default"));
-    expect(route(state, 100, 0, limits)).toEqual({ waitUntil: 10_000 });
-    expect(route(state, 10_000, 0, limits)).toEqual({ go: send("fallback") });
+    // 1,000 waiting clear in 5 s < 10 s: even a payment that waited 30 s stays for default.
+    expect(route(state, 30_000, 0, limits, 1_000)).toEqual({ waitUntil: Infinity });
+  });
+
+  it("spills old payments to fallback when a busy default is too slow for the backlog", () => {
+    const state = initialRouting();
+    answered(state, "default", 1_000); // 4 a second
+    for (let i = 0; i < limits.maxInFlight; i++) recordSent(state, send("default"));
+    // 100 waiting need 25 s: young payments wait, old ones spill.
+    expect(route(state, 100, 0, limits, 100)).toEqual({ waitUntil: 10_000 });
+    expect(route(state, 10_000, 0, limits, 100)).toEqual({ go: send("fallback") });
     for (let i = 0; i < limits.maxInFlight; i++) recordSent(state, send("fallback"));
     // Both full: an answer will free one, so there is no time to name.
-    expect(route(state, 10_000, 0, limits)).toEqual({ waitUntil: Infinity });
+    expect(route(state, 10_000, 0, limits, 100)).toEqual({ waitUntil: Infinity });
   });
 });
 
@@ -91,5 +111,15 @@ describe("health polls", () => {
     const state = initialRouting();
     recordHealth(state, "default", { failing: true, minResponseTime: 0 }, 10);
     expect(route(state, 11, 0, limits)).toEqual({ waitUntil: state.default.retryAt });
+  });
+});
+
+describe("answer times", () => {
+  it("are a moving average per processor", () => {
+    const state = initialRouting();
+    answered(state, "default", 100);
+    expect(state.default.latencyMs).toBe(100);
+    answered(state, "default", 200);
+    expect(state.default.latencyMs).toBeCloseTo(110);
   });
 });

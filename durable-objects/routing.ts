@@ -15,6 +15,8 @@ export type ProcessorState = {
   /** A probe is on the wire; its answer decides whether the processor is back. */
   probing: boolean;
   inFlight: number;
+  /** Moving average of how long its answers take (ms); 0 until it has answered. */
+  latencyMs: number;
 };
 
 export type RoutingState = Record<ProcessorName, ProcessorState>;
@@ -25,7 +27,7 @@ export type Choice = { processor: ProcessorName; probe: boolean };
 export const MAX_PROBE_INTERVAL_MS = 2_000;
 
 export function initialRouting(): RoutingState {
-  const fresh = (): ProcessorState => ({ failures: 0, retryAt: 0, probing: false, inFlight: 0 });
+  const fresh = (): ProcessorState => ({ failures: 0, retryAt: 0, probing: false, inFlight: 0, latencyMs: 0 });
   return { default: fresh(), fallback: fresh() };
 }
 
@@ -53,22 +55,43 @@ export type Route = { go: Choice } | { waitUntil: number };
 
 /**
  * Where a payment accepted at `acceptedAt` goes now. Default, the cheap one,
- * whenever it takes payments. When it does not (failing, or as busy as we let
- * it be), the payment waits for it; only once it has waited `fallbackAfterMs`
- * may fallback take it. A failing or overloaded spell of default shorter than
- * that costs nothing extra; a longer one costs what paying fallback at once
- * would have, plus the wait.
+ * whenever it takes payments. When it does not, the payment waits for it;
+ * fallback may take it only once it has waited `fallbackAfterMs`, and only if
+ * default is failing or too slow for the backlog. A failing spell of default
+ * shorter than that costs nothing extra; a longer one costs what paying
+ * fallback at once would have, plus the wait.
+ *
+ * `backlog` counts the payments waiting; it is asked for only when default
+ * is busy, since counting them is not free.
  */
-export function route(state: RoutingState, now: number, acceptedAt: number, limits: RoutingLimits): Route {
+export function route(
+  state: RoutingState,
+  now: number,
+  acceptedAt: number,
+  limits: RoutingLimits,
+  backlog: () => number,
+): Route {
   const toDefault = admit(state, "default", now, limits.maxInFlight);
   if (toDefault) return { go: toDefault };
   const patientUntil = acceptedAt + limits.fallbackAfterMs;
-  if (now >= patientUntil) {
+  if (now >= patientUntil && !keepsUp(state.default, limits, backlog)) {
     const toFallback = admit(state, "fallback", now, limits.maxInFlight);
     if (toFallback) return { go: toFallback };
   }
   const fallbackChance = now >= patientUntil ? nextChanceAt(state, "fallback", now) : patientUntil;
   return { waitUntil: Math.min(nextChanceAt(state, "default", now), fallbackChance) };
+}
+
+/**
+ * Will a working but busy processor clear the backlog within
+ * `fallbackAfterMs`? By Little's law it pays maxInFlight payments per
+ * latency: answering in 20 ms it clears thousands in a fraction of a second
+ * (a backlog left by an outage drains on default), answering in 5 s it
+ * clears ~100 a second (a steady stream must spill to fallback).
+ */
+function keepsUp(p: ProcessorState, limits: RoutingLimits, backlog: () => number): boolean {
+  if (p.failures > 0) return false;
+  return (backlog() * p.latencyMs) / limits.maxInFlight <= limits.fallbackAfterMs;
 }
 
 /**
@@ -98,10 +121,12 @@ export function recordResult(
   choice: Choice,
   result: "success" | "failure",
   now: number,
+  latencyMs?: number,
 ): void {
   const p = state[choice.processor];
   p.inFlight = Math.max(0, p.inFlight - 1);
   if (choice.probe) p.probing = false;
+  if (latencyMs !== undefined) p.latencyMs = p.latencyMs === 0 ? latencyMs : 0.9 * p.latencyMs + 0.1 * latencyMs;
   if (result === "success") {
     p.failures = 0;
     p.retryAt = 0;
