@@ -1,13 +1,23 @@
 // @ts-check
-// `npm run bench -- --scenario short|long|random [--seed N] [--runs 3] [--duration S] [--max-requests N]`
+// `npm run bench -- --scenario short|long|random [--seed N] [--runs 3] [--duration S] [--max-requests N] [--no-floor]`
 // Starts the stack (npm start's topology, under its compose limits) with the
 // processor stand-ins, runs the scenario with the Node load runner, prints one
 // summary line per run and the medians, writes each run's report and a JSON of
 // everything under results/, and stops the stack. One stack per run, so runs
 // are independent and each cgroup peak is that run's own.
+//
+// Beside the service's figures, two floors:
+// - latency: after each run, the same load (ramp, VUs, duration) against one bare
+//   workerd worker answering 202 (workerd/bare.capnp) on the same port, in one
+//   cgroup with the whole stack's CPU and memory: what this machine, workerd and
+//   the client cost before the service does anything (--no-floor skips it);
+// - fees: the oracle's, every accepted payment priced at the cheaper processor
+//   that was not failing in the chaos step it was sent in.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { loadScenario, runScenario, writeReport } from "../load/runner/index.mjs";
+import { oracleFee } from "../load/lib/score.js";
+import { loadScenario, runLoadOnly, runScenario, writeReport } from "../load/runner/index.mjs";
+import { stackLimits, startBareWorker } from "./floor.mjs";
 import { startStack } from "./stack.mjs";
 
 const { values } = parseArgs({
@@ -17,6 +27,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "3" },
     duration: { type: "string" },
     "max-requests": { type: "string" },
+    "no-floor": { type: "boolean", default: false },
   },
 });
 const runs = Number(values.runs);
@@ -31,9 +42,15 @@ const SERVICES = ["load-balancer", "api-1", "api-2", "engine"];
 /**
  * @typedef {{ peakMiB: number | null, limitMiB: number | null, cpuSeconds: number | null,
  *   throttledPct: number | null, oomKills: number | null }} ServiceFigures
+ * @typedef {{ p50: number | null, p99: number | null, max: number | null, cpuSeconds: number | null,
+ *   throttledPct: number | null }} FloorFigures
  * @typedef {{ run: number, profit: number, p99: number, inconsistent: number, lag: number,
  *   defaultCount: number, fallbackCount: number, accepted: number, services: Record<string, ServiceFigures>,
- *   serviceCpuSeconds: number }} RunFigures
+ *   serviceCpuSeconds: number, fees: number, oracleFee: number | null, feeRatio: number | null,
+ *   floor: FloorFigures | null, floorRatio: number | null }} RunFigures
+ *   floor: the bare worker's latencies (ms) under the same load; floorRatio = p99 / floor p99;
+ *   oracleFee: the fees had every payment gone to the cheaper processor not failing when it arrived;
+ *   feeRatio = fees / oracleFee
  */
 
 mkdirSync("results", { recursive: true });
@@ -41,7 +58,12 @@ const stamp = new Date().toISOString().replace(/[:.]/g, "-");
 /** @type {RunFigures[]} */
 const figures = [];
 const results = [];
-console.log(`bench: ${scenario.name}, ${scenario.durationSeconds} s, up to ${scenario.maxVUs} VUs, ${runs} run(s)`);
+/** @type {(import("../load/runner/index.mjs").LoadOnlyResult | null)[]} */
+const floors = [];
+const floorLimits = stackLimits();
+const withFloor = !values["no-floor"];
+console.log(`bench: ${scenario.name}, ${scenario.durationSeconds} s, up to ${scenario.maxVUs} VUs, ${runs} run(s)` +
+  (withFloor ? `; latency floor: one bare workerd under ${floorLimits.cpus} CPU / ${round1((floorLimits.memoryBytes ?? 0) / 2 ** 20)} MiB after each run` : ""));
 
 for (let run = 1; run <= runs; run++) {
   const stack = await startStack({ limits: true, log: () => {} });
@@ -79,6 +101,12 @@ for (let run = 1; run <= runs; run++) {
     await stack.stop();
   }
   const r = result;
+  const floorRun = withFloor ? await runFloor() : null;
+  floors.push(floorRun?.result ?? null);
+  const fees = feesOf(r.processors);
+  const oracle = fees ? oracleFee(scenario.chaos, r.acceptedPerStep, scenario.amount, fees) : null;
+  const floor = floorRun?.figures ?? null;
+  /** @type {RunFigures} */
   const entry = {
     run,
     profit: r.score.profit,
@@ -90,6 +118,11 @@ for (let run = 1; run <= runs; run++) {
     accepted: r.requests.accepted,
     services,
     serviceCpuSeconds: round1(Object.values(services).reduce((sum, s) => sum + (s.cpuSeconds ?? 0), 0)),
+    fees: r.score.fees,
+    oracleFee: oracle,
+    feeRatio: oracle ? round2(r.score.fees / oracle) : null,
+    floor,
+    floorRatio: floor?.p99 ? round2(r.latency.p99 / floor.p99) : null,
   };
   figures.push(entry);
   results.push(r);
@@ -106,6 +139,11 @@ const median = (xs) => {
 };
 /** @param {(f: RunFigures) => number | null | undefined} pick */
 const med = (pick) => round2(median(figures.map((f) => pick(f) ?? 0)));
+/** Median of the runs that have the figure; null if none has. @param {(f: RunFigures) => number | null | undefined} pick */
+const medOrNull = (pick) => {
+  const xs = figures.map(pick).filter((x) => typeof x === "number");
+  return xs.length ? round2(median(xs)) : null;
+};
 /** @type {RunFigures} */
 const medians = {
   run: 0,
@@ -117,6 +155,17 @@ const medians = {
   fallbackCount: med((f) => f.fallbackCount),
   accepted: med((f) => f.accepted),
   serviceCpuSeconds: med((f) => f.serviceCpuSeconds),
+  fees: med((f) => f.fees),
+  oracleFee: medOrNull((f) => f.oracleFee),
+  feeRatio: medOrNull((f) => f.feeRatio),
+  floor: figures.some((f) => f.floor) ? {
+    p50: medOrNull((f) => f.floor?.p50),
+    p99: medOrNull((f) => f.floor?.p99),
+    max: medOrNull((f) => f.floor?.max),
+    cpuSeconds: medOrNull((f) => f.floor?.cpuSeconds),
+    throttledPct: medOrNull((f) => f.floor?.throttledPct),
+  } : null,
+  floorRatio: medOrNull((f) => f.floorRatio),
   services: Object.fromEntries(SERVICES.map((name) => [name, {
     peakMiB: med((f) => f.services[name]?.peakMiB),
     limitMiB: figures[0]?.services[name]?.limitMiB ?? null,
@@ -127,7 +176,7 @@ const medians = {
 };
 console.log(`median     ${line(medians)}`);
 const out = `results/bench-${scenario.name}-${stamp}.json`;
-writeFileSync(out, JSON.stringify({ scenario, runs: figures, medians, results }, null, 2));
+writeFileSync(out, JSON.stringify({ scenario, floorLimits, runs: figures, medians, results, floors }, null, 2));
 console.log(`wrote ${out}`);
 
 /** One run's figures on one line. @param {RunFigures} f */
@@ -138,9 +187,57 @@ function line(f) {
   }).join(", ");
   const throttled = SERVICES.map((name) => `${name} ${f.services[name]?.throttledPct ?? "?"}%`).join(", ");
   const oom = SERVICES.reduce((n, name) => n + (f.services[name]?.oomKills ?? 0), 0);
-  return `profit ${f.profit} | p99 ${f.p99} ms | inconsistent audits ${f.inconsistent} | lag ${f.lag} | ` +
+  const floor = f.floor?.p99 == null ? "floor p99 ? ms" : `floor p99 ${f.floor.p99} ms (service/floor = ${f.floorRatio ?? "?"}×)`;
+  const fees = `fees ${f.fees} (oracle ${f.oracleFee ?? "?"}, ratio ${f.feeRatio ?? "?"})`;
+  return `profit ${f.profit} | ${fees} | p99 ${f.p99} ms, ${floor} | inconsistent audits ${f.inconsistent} | lag ${f.lag} | ` +
     `default ${f.defaultCount} / fallback ${f.fallbackCount} of ${f.accepted} accepted | ` +
     `peak MiB ${memory} | CPU s ${f.serviceCpuSeconds} | throttled ${throttled} | OOM kills ${oom}`;
+}
+
+/**
+ * The same load against the bare worker on the service's port, under the whole stack's limits.
+ * A floor that cannot run costs only its figures.
+ * @returns {Promise<{ result: import("../load/runner/index.mjs").LoadOnlyResult, figures: FloorFigures } | null>}
+ */
+async function runFloor() {
+  /** @type {import("./floor.mjs").BareWorker | null} */
+  let worker = null;
+  try {
+    worker = await startBareWorker({ port: 9999, limits: floorLimits });
+    if (worker.warning) console.log(`WARNING: ${worker.warning}`);
+    const before = worker.stats();
+    const result = await runLoadOnly(scenario, { serviceUrl: worker.url, quiet: !process.stderr.isTTY });
+    const after = worker.stats();
+    const periods = (after?.periods ?? 0) - (before?.periods ?? 0);
+    const throttled = (after?.throttled ?? 0) - (before?.throttled ?? 0);
+    return {
+      result,
+      figures: {
+        p50: result.latency.p50,
+        p99: result.latency.p99,
+        max: result.latency.max,
+        cpuSeconds: after?.cpuSeconds == null || before?.cpuSeconds == null ? null : round1(after.cpuSeconds - before.cpuSeconds),
+        throttledPct: periods > 0 ? round1((100 * throttled) / periods) : null,
+      },
+    };
+  } catch (error) {
+    console.log(`WARNING: latency floor skipped: ${error instanceof Error ? error.message : String(error)}`);
+    return null;
+  } finally {
+    await worker?.stop();
+  }
+}
+
+/**
+ * Each processor's fee per transaction: as its admin summary gives it, else from its totals.
+ * @param {{ default: import("../load/runner/run.mjs").ProcessorBook, fallback: import("../load/runner/run.mjs").ProcessorBook }} books
+ */
+function feesOf(books) {
+  /** @param {import("../load/runner/run.mjs").ProcessorBook} b */
+  const fee = (b) => b.feePerTransaction ?? (b.totalAmount > 0 ? b.totalFee / b.totalAmount : null);
+  const d = fee(books.default);
+  const f = fee(books.fallback);
+  return d === null || f === null ? null : { default: d, fallback: f };
 }
 
 /** @param {number} x */

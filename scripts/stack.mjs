@@ -32,7 +32,7 @@ const FALLBACK_CONTAINER_SOCKET_DIR = "/run/payments";
 // Joins the cgroup.procs files given before "--", then becomes the command:
 // the pid we record is the service itself, inside its groups before it runs
 // a single instruction (so nginx's master is in them before it forks workers).
-const JOIN_CGROUPS = 'while [ "$1" != "--" ]; do echo $$ > "$1" || { echo "cannot join cgroup $1" >&2; exit 125; }; shift; done; shift; exec "$@"';
+export const JOIN_CGROUPS = 'while [ "$1" != "--" ]; do echo $$ > "$1" || { echo "cannot join cgroup $1" >&2; exit 125; }; shift; done; shift; exec "$@"';
 
 /**
  * @typedef {{ pid: number | null, startTime: number | null }} ProcRef

@@ -41,6 +41,27 @@ export function score(run) {
   };
 }
 
+/**
+ * The oracle's fees: every payment priced at the cheaper processor that was not failing in the chaos
+ * step it arrived in (default unless it was failing; else fallback unless it was failing; default's
+ * fee when both were). Default is always the cheaper one (SPEC §3).
+ * @param {{ default: { failure: boolean }, fallback: { failure: boolean } }[]} chaos the schedule's steps
+ * @param {number[]} acceptedPerStep payments accepted in each step (by when they were sent), index as chaos
+ * @param {number} amount each payment's amount
+ * @param {{ default: number, fallback: number }} fees each processor's fee per transaction (0.05 = 5%)
+ * @returns {number} the fees, rounded to cents
+ */
+export function oracleFee(chaos, acceptedPerStep, amount, fees) {
+  let total = 0;
+  acceptedPerStep.forEach((accepted, i) => {
+    const step = chaos[i];
+    if (!step) throw new Error(`accepted payments in step ${i}, but the schedule has ${chaos.length} steps`);
+    const fee = step.default.failure && !step.fallback.failure ? fees.fallback : fees.default;
+    total += accepted * amount * fee;
+  });
+  return round2(total);
+}
+
 /** The schedule step in force `seconds` into the run. @template {{ at: number }} T @param {T[]} chaos @param {number} seconds */
 export function chaosAt(chaos, seconds) {
   let current = chaos[0];

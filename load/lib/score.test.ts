@@ -1,6 +1,7 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { randomScenario } from "./random-scenario.js";
-import { chaosAt, score, vusAt } from "./score.js";
+import { chaosAt, oracleFee, score, vusAt } from "./score.js";
 
 const books = (d: number, f: number) => ({
   default: { totalRequests: d, totalAmount: d * 19.9, totalFee: d * 19.9 * 0.05 },
@@ -47,3 +48,33 @@ describe("schedules", () => {
     expect(chaos.every((step, i) => i === 0 || (step.at > chaos[i - 1]!.at && step.at < durationSeconds))).toBe(true);
   });
 });
+
+describe("oracleFee", () => {
+  const step = (d: boolean, f: boolean) => ({ default: { delay: 0, failure: d }, fallback: { delay: 0, failure: f } });
+  const fees = { default: 0.05, fallback: 0.15 };
+
+  it("prices each step's payments at the cheaper processor that was not failing", () => {
+    const chaos = [step(false, false), step(true, false), step(false, true), step(true, true)];
+    // 10 on default, 20 on fallback, 30 on default (fallback failing), 40 at default's fee (both failing).
+    expect(oracleFee(chaos, [10, 20, 30, 40], 19.9, fees)).toBe(
+      Math.round((10 * 19.9 * 0.05 + 20 * 19.9 * 0.15 + 30 * 19.9 * 0.05 + 40 * 19.9 * 0.05) * 100) / 100,
+    );
+    expect(oracleFee(chaos, [0, 100, 0, 0], 19.9, fees)).toBe(298.5);
+  });
+
+  it("works on the short schedule, and is zero with nothing accepted", () => {
+    const short = loadShort();
+    // Only step 2 (default failing, fallback up) goes to fallback.
+    expect(oracleFee(short, [1, 1, 1, 1, 1, 1], 100, fees)).toBe(5 * 5 + 15);
+    expect(oracleFee(short, [], 19.9, fees)).toBe(0);
+    expect(oracleFee(short, [0, 0, 0], 19.9, fees)).toBe(0);
+  });
+
+  it("refuses counts for steps the schedule does not have", () => {
+    expect(() => oracleFee([step(false, false)], [1, 1], 19.9, fees)).toThrow(/step 1/);
+  });
+});
+
+function loadShort(): { default: { failure: boolean }; fallback: { failure: boolean } }[] {
+  return JSON.parse(readFileSync(new URL("../scenarios/short.json", import.meta.url), "utf8")).chaos;
+}

@@ -4,7 +4,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProcessor, type Processor } from "../../processor-standin/processor.ts";
-import { runScenario } from "./run.mjs";
+import { runLoadOnly, runScenario } from "./run.mjs";
 import type { RunnerScenario } from "./scenario.mjs";
 
 type Paid = { at: number; cents: number };
@@ -86,7 +86,7 @@ describe("runScenario end to end", () => {
     });
 
     expect(Object.keys(result).sort()).toEqual(
-      ["audits", "durationSeconds", "latency", "maxVUs", "processors", "requests", "runner", "scenario", "score", "service", "timeline"],
+      ["acceptedPerStep", "audits", "durationSeconds", "latency", "maxVUs", "processors", "requests", "runner", "scenario", "score", "service", "timeline"],
     );
     expect(result).toMatchObject({ runner: "node", scenario: "e2e", maxVUs: 5, durationSeconds: 4 });
     const { requests, latency, audits, score } = result;
@@ -102,6 +102,13 @@ describe("runScenario end to end", () => {
     expect(result.processors.default).toMatchObject({ totalRequests: requests.accepted });
     expect(result.processors.default.totalFee).toBeCloseTo(requests.accepted * 19.9 * 0.05, 2);
     expect(result.processors.fallback.totalRequests).toBe(0);
+    expect(result.processors.default.feePerTransaction).toBe(0.05);
+    expect(result.processors.fallback.feePerTransaction).toBe(0.15);
+    // accepted payments by the step they were sent in: both steps had some (1 VU, then up to 5)
+    expect(result.acceptedPerStep).toHaveLength(2);
+    expect(result.acceptedPerStep[0]! + result.acceptedPerStep[1]!).toBe(requests.accepted);
+    expect(result.acceptedPerStep[0]).toBeGreaterThan(0);
+    expect(result.acceptedPerStep[1]).toBeGreaterThan(result.acceptedPerStep[0]!);
     expect(result.service.default).toEqual({
       totalRequests: requests.accepted, totalAmount: result.processors.default.totalAmount,
     });
@@ -127,4 +134,61 @@ describe("runScenario end to end", () => {
     const health = await fetch(`${urls.fallback}/admin/payments-summary`, { headers: { "x-rinha-token": "123" } });
     expect(health.status).toBe(200);
   }, 15_000);
+});
+
+describe("runLoadOnly", () => {
+  let server: http.Server;
+  let url = "";
+  const seen = { posts: 0, other: 0 };
+
+  beforeAll(async () => {
+    // A bare 202 for POST /payments; anything else (setup, audits, polling) would be counted and fail the test.
+    server = http.createServer((req, res) => {
+      req.resume();
+      if (req.method === "POST" && req.url === "/payments") {
+        seen.posts++;
+        res.writeHead(202).end();
+      } else {
+        seen.other++;
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  it("drives the same ramp of POSTs and nothing else: no processors, setup, chaos, audits or score", async () => {
+    const scenario: RunnerScenario = {
+      name: "floor", description: "", durationSeconds: 2, maxVUs: 4, amount: 19.9, auditEverySeconds: 1,
+      chaos: [
+        { at: 0, default: { delay: 0, failure: false }, fallback: { delay: 0, failure: false } },
+        { at: 1, default: { delay: 0, failure: true }, fallback: { delay: 0, failure: false } },
+      ],
+    };
+    const started = performance.now();
+    const result = await runLoadOnly(scenario, { serviceUrl: url, quiet: true });
+    expect(performance.now() - started).toBeLessThan(3500); // no settle wait, no final summaries
+
+    expect(Object.keys(result).sort()).toEqual(
+      ["acceptedPerStep", "durationSeconds", "latency", "loadOnly", "maxVUs", "requests", "runner", "scenario", "score", "timeline"],
+    );
+    expect(result).toMatchObject({ runner: "node", scenario: "floor", maxVUs: 4, durationSeconds: 2, loadOnly: true, score: null });
+    const { requests, latency } = result;
+    // 1 → 4 VUs over 2 s, a POST then 1 s of sleep each: between 4 and 8
+    expect(requests.total).toBeGreaterThanOrEqual(4);
+    expect(requests.total).toBeLessThanOrEqual(8);
+    expect(requests).toEqual({ total: requests.total, accepted: requests.total, failed: 0 });
+    expect(seen).toEqual({ posts: requests.total, other: 0 });
+    expect(latency.p50).toBeGreaterThan(0);
+    expect(latency.p50).toBeLessThanOrEqual(latency.p99);
+    expect(latency.p99).toBeLessThanOrEqual(latency.max);
+    expect(result.acceptedPerStep.reduce((a, b) => a + b, 0)).toBe(requests.accepted);
+    expect(result.timeline.reduce((sum, p) => sum + p.requests, 0)).toBe(requests.total);
+    expect(result.timeline.every((p) => p.defaultTotal === null && p.queueWaiting === null && !p.audit)).toBe(true);
+  }, 10_000);
 });

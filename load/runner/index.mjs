@@ -4,14 +4,16 @@
 //   loadScenario(name, { seed, maxRequests, duration }) -> RunnerScenario
 //   runScenario(scenario, { serviceUrl, processors: { default, fallback }, token, initialToken,
 //                           quiet, progress, settleMs, maxRequests, signal }) -> Promise<RunResult>
-//   writeResult(result, path) -> Promise<void>       the JSON shared with the k6 script (+ timeline)
+//   runLoadOnly(scenario, { serviceUrl, quiet, progress, settleMs, maxRequests, signal }) -> Promise<LoadOnlyResult>
+//                                                    the same load, no processors: no setup, chaos, audits or score
+//   writeResult(result, path) -> Promise<void>       the JSON shared with the k6 script (+ acceptedPerStep, timeline)
 //   writeReport(result, path) -> Promise<void>       self-contained HTML with SVG charts
 //   renderReport(result) -> string
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 
 export { loadScenario, withDuration, withMaxVUs, SCENARIO_NAMES } from "./scenario.mjs";
-export { runScenario, summaryLine, auditTimes } from "./run.mjs";
+export { runScenario, runLoadOnly, summaryLine, auditTimes } from "./run.mjs";
 export { renderReport, writeReport } from "./report.mjs";
 export { PAYMENT_TIMEOUT_MS } from "./http.mjs";
 
@@ -20,6 +22,7 @@ export { PAYMENT_TIMEOUT_MS } from "./http.mjs";
  * @typedef {import("./scenario.mjs").ScenarioOptions} ScenarioOptions
  * @typedef {import("./run.mjs").RunOptions} RunOptions
  * @typedef {import("./run.mjs").RunResult} RunResult
+ * @typedef {import("./run.mjs").LoadOnlyResult} LoadOnlyResult
  * @typedef {import("./run.mjs").TimelinePoint} TimelinePoint
  */
 

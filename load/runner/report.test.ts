@@ -21,6 +21,7 @@ function fakeResult(seconds: number): RunResult {
     service: { default: { totalRequests: 80, totalAmount: 1592 }, fallback: { totalRequests: 9, totalAmount: 179.1 } },
     audits: { count: 2, inconsistent: 1, countDifference: 3 },
     score: { processed: 89, gross: 1771.1, fees: 106.47, net: 1664.63, latencyBonus: 0.15, fine: 0.35, profit: 1244.31, lag: 1, defaultShare: 0.8989, disqualified: false },
+    acceptedPerStep: [40, 50],
     timeline,
   };
 }

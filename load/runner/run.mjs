@@ -12,7 +12,8 @@ import { LatencyRecorder, SecondBuckets } from "./stats.mjs";
  * @typedef {import("./scenario.mjs").ChaosStep} ChaosStep
  * @typedef {import("./stats.mjs").LatencySummary} LatencySummary
  * @typedef {"default" | "fallback"} ProcessorName
- * @typedef {{ totalRequests: number, totalAmount: number, totalFee: number }} ProcessorBook
+ * @typedef {{ totalRequests: number, totalAmount: number, totalFee: number, feePerTransaction?: number }} ProcessorBook
+ *   feePerTransaction as the processor's admin summary gives it (0.05 = 5%), when it does
  * @typedef {{ totalRequests: number, totalAmount: number }} ServiceBook
  * @typedef {{ delay: number, failure: boolean }} ProcessorChaos
  * @typedef {{ step: number, at: number, default: ProcessorChaos, fallback: ProcessorChaos }} TimelineChaos
@@ -36,8 +37,19 @@ import { LatencyRecorder, SecondBuckets } from "./stats.mjs";
  *   service: { default: ServiceBook, fallback: ServiceBook },
  *   audits: { count: number, inconsistent: number, countDifference: number },
  *   score: Score,
+ *   acceptedPerStep: number[],
  *   timeline: TimelinePoint[]
  * }} RunResult
+ *   acceptedPerStep: POSTs answered 2xx, by the chaos step in force when each was sent (index as scenario.chaos)
+ * @typedef {{
+ *   runner: "node", scenario: string, maxVUs: number, durationSeconds: number, loadOnly: true,
+ *   requests: { total: number, accepted: number, failed: number },
+ *   latency: LatencySummary,
+ *   score: null,
+ *   acceptedPerStep: number[],
+ *   timeline: TimelinePoint[]
+ * }} LoadOnlyResult
+ *   runLoadOnly's result: the load and its latencies, no processors, audits or score
  * @typedef {{
  *   serviceUrl?: string,
  *   processors?: { default?: string, fallback?: string },
@@ -49,10 +61,11 @@ import { LatencyRecorder, SecondBuckets } from "./stats.mjs";
  *   maxRequests?: number,
  *   signal?: AbortSignal,
  * }} RunOptions
+ * @typedef {Pick<RunOptions, "serviceUrl" | "quiet" | "progress" | "settleMs" | "maxRequests" | "signal">} LoadOnlyOptions
  *   Unset URLs and tokens come from SERVICE_URL, PROCESSOR_DEFAULT_URL, PROCESSOR_FALLBACK_URL, TOKEN,
  *   INITIAL_TOKEN, then the defaults (localhost:9999/8001/8002, "123"). quiet: nothing on stderr.
  *   progress replaces the stderr line: called once a second, then once with final = true and "".
- *   settleMs: the wait between the last answer and the final summaries (2000). maxRequests caps the
+ *   settleMs: the wait between the last answer and the final summaries (2000; runLoadOnly: 0). maxRequests caps the
  *   POSTs (default scenario.maxRequests). signal ends the load early; the results are still gathered.
  */
 
@@ -97,11 +110,16 @@ function serviceBook(body) {
 /** @param {unknown} body @returns {ProcessorBook} */
 function processorBook(body) {
   const b = /** @type {Partial<ProcessorBook> | undefined} */ (body);
-  return {
+  /** @type {ProcessorBook} */
+  const book = {
     totalRequests: Number(b?.totalRequests ?? 0),
     totalAmount: Number(b?.totalAmount ?? 0),
     totalFee: Number(b?.totalFee ?? 0),
   };
+  if (b?.feePerTransaction !== undefined && Number.isFinite(Number(b.feePerTransaction))) {
+    book.feePerTransaction = Number(b.feePerTransaction);
+  }
+  return book;
 }
 
 /** @param {unknown} body @returns {{ default: ServiceBook, fallback: ServiceBook }} */
@@ -120,6 +138,26 @@ function serviceSummary(body) {
  * @returns {Promise<RunResult>}
  */
 export async function runScenario(scenario, options = {}) {
+  return /** @type {Promise<RunResult>} */ (run(scenario, options, false));
+}
+
+/**
+ * Only the scenario's load (the same ramp of VUs POSTing payments) against anything that answers
+ * POST /payments: no processors, so no setup, chaos, audits, gauges or score. The bench's latency
+ * floor drives a bare worker with it.
+ * @param {RunnerScenario} scenario
+ * @param {LoadOnlyOptions} [options]
+ * @returns {Promise<LoadOnlyResult>}
+ */
+export async function runLoadOnly(scenario, options = {}) {
+  return /** @type {Promise<LoadOnlyResult>} */ (run(scenario, options, true));
+}
+
+/**
+ * @param {RunnerScenario} scenario @param {RunOptions} options @param {boolean} loadOnly
+ * @returns {Promise<RunResult | LoadOnlyResult>}
+ */
+async function run(scenario, options, loadOnly) {
   const env = process.env;
   const serviceUrl = (options.serviceUrl ?? env.SERVICE_URL ?? "http://localhost:9999").replace(/\/$/, "");
   const urls = {
@@ -128,7 +166,7 @@ export async function runScenario(scenario, options = {}) {
   };
   const token = options.token ?? env.TOKEN ?? "123";
   const initialToken = options.initialToken ?? env.INITIAL_TOKEN ?? "123";
-  const settleMs = options.settleMs ?? 2000;
+  const settleMs = options.settleMs ?? (loadOnly ? 0 : 2000);
   const maxRequests = options.maxRequests ?? scenario.maxRequests ?? Infinity;
   const { durationSeconds, maxVUs, amount } = scenario;
   const admin = { "x-rinha-token": token };
@@ -163,17 +201,19 @@ export async function runScenario(scenario, options = {}) {
         throw new Error(`setup: ${what}: ${describe(error)}`);
       }
     };
-    for (const name of PROCESSORS) {
+    if (!loadOnly) for (const name of PROCESSORS) {
       await setup(`${name} processor at ${urls[name]}`, () => setToken(control, urls[name], initialToken, token));
     }
-    await setup("purging the processors", () =>
-      Promise.all(PROCESSORS.map((name) => control.expectOk(`${urls[name]}/admin/purge-payments`, { method: "POST", headers: admin }))));
-    await setup(`service at ${serviceUrl}`, () => timed(() => control.expectOk(`${serviceUrl}/purge-payments`, { method: "POST" })));
-    await setup("resetting the processors", async () => {
-      await applyChaos({ default: { delay: 0, failure: false }, fallback: { delay: 0, failure: false } });
-      const first = scenario.chaos.filter((step) => step.at <= 0).at(-1);
-      if (first) await applyChaos(first);
-    });
+    if (!loadOnly) {
+      await setup("purging the processors", () =>
+        Promise.all(PROCESSORS.map((name) => control.expectOk(`${urls[name]}/admin/purge-payments`, { method: "POST", headers: admin }))));
+      await setup(`service at ${serviceUrl}`, () => timed(() => control.expectOk(`${serviceUrl}/purge-payments`, { method: "POST" })));
+      await setup("resetting the processors", async () => {
+        await applyChaos({ default: { delay: 0, failure: false }, fallback: { delay: 0, failure: false } });
+        const first = scenario.chaos.filter((step) => step.at <= 0).at(-1);
+        if (first) await applyChaos(first);
+      });
+    }
 
     // ---- the run
     const startedAt = Date.now();
@@ -183,6 +223,8 @@ export async function runScenario(scenario, options = {}) {
     const elapsed = () => (performance.now() - t0) / 1000;
     const seconds = new SecondBuckets();
     const counts = { total: 0, accepted: 0, failed: 0, issued: 0 };
+    // Accepted POSTs by the chaos step in force when they were sent: what the oracle fee is priced from.
+    const acceptedPerStep = scenario.chaos.map(() => 0);
     let activeVUs = 0;
     let peakVUs = 0; // most VUs alive at once in the current second
     let stopping = false;
@@ -219,12 +261,15 @@ export async function runScenario(scenario, options = {}) {
       try {
         while (!stopping && counts.issued < maxRequests) {
           counts.issued++;
+          const sentIn = chaosPoint(scenario.chaos, elapsed()).step;
           const outcome = await service.postPayment(JSON.stringify({ correlationId: crypto.randomUUID(), amount }));
           latency.record(outcome.ms);
           seconds.add(elapsed(), outcome.ms, outcome.ok);
           counts.total++;
-          if (outcome.ok) counts.accepted++;
-          else counts.failed++;
+          if (outcome.ok) {
+            counts.accepted++;
+            if (sentIn >= 0) acceptedPerStep[sentIn] = (acceptedPerStep[sentIn] ?? 0) + 1;
+          } else counts.failed++;
           if (stopping) break;
           await sleep(1000);
         }
@@ -248,7 +293,7 @@ export async function runScenario(scenario, options = {}) {
     // Chaos: each later step at its second.
     let currentStep = chaosPoint(scenario.chaos, 0);
     for (const step of scenario.chaos) {
-      if (step.at <= 0 || step.at >= durationSeconds) continue;
+      if (loadOnly || step.at <= 0 || step.at >= durationSeconds) continue;
       at(() => {
         currentStep = chaosPoint(scenario.chaos, step.at);
         applyChaos(step).catch((error) => warn(`chaos step at ${step.at}s failed: ${describe(error)}`));
@@ -262,7 +307,7 @@ export async function runScenario(scenario, options = {}) {
     /** @type {Map<number, TimelineAudit>} */
     const auditBySecond = new Map();
     /** @type {Set<number>} */
-    const auditsDue = new Set(auditTimes(scenario.auditEverySeconds, durationSeconds));
+    const auditsDue = new Set(loadOnly ? [] : auditTimes(scenario.auditEverySeconds, durationSeconds));
     /** @param {number} t */
     const startAudit = (t) => {
       if (!auditsDue.delete(t)) return;
@@ -297,7 +342,7 @@ export async function runScenario(scenario, options = {}) {
       };
       timeline.push(point);
       peakVUs = activeVUs;
-      if (!polling) {
+      if (!polling && !loadOnly) {
         polling = true;
         poll(point).finally(() => {
           polling = false;
@@ -307,10 +352,11 @@ export async function runScenario(scenario, options = {}) {
         const p99 = latency.percentile(99);
         const label = second + 1 <= durationSeconds ? "" : " draining";
         const step = currentStep;
+        const chaosText = loadOnly ? "load only" : `step ${step.step}: D ${describeChaos(step.default)} | F ${describeChaos(step.fallback)}`;
         progress(
           `${scenario.name} ${String(Math.min(second + 1, 99999)).padStart(4)}/${durationSeconds}s${label}  VUs ${String(activeVUs).padStart(3)}` +
           `  req/s ${String(s.requests).padStart(4)}  p99 ${p99.toFixed(2)} ms  ok ${counts.accepted} failed ${counts.failed}` +
-          `  step ${step.step}: D ${describeChaos(step.default)} | F ${describeChaos(step.fallback)}`,
+          `  ${chaosText}`,
           false,
         );
       }
@@ -417,6 +463,22 @@ export async function runScenario(scenario, options = {}) {
       if (point) point.audit = result;
     }
 
+    if (loadOnly) {
+      progress?.("", true);
+      return {
+        runner: "node",
+        scenario: scenario.name,
+        maxVUs,
+        durationSeconds,
+        loadOnly: true,
+        requests: { total: counts.total, accepted: counts.accepted, failed: counts.failed },
+        latency: latency.summary(),
+        score: null,
+        acceptedPerStep,
+        timeline,
+      };
+    }
+
     // ---- totals over the whole run
     const [serviceTotals, defaultTotals, fallbackTotals] = await Promise.all([
       retry(() => timed(() => control.expectOk(`${serviceUrl}/payments-summary${wholeRun()}`)).then(serviceSummary), warn, "service summary")
@@ -438,6 +500,7 @@ export async function runScenario(scenario, options = {}) {
       service: serviceTotals,
       audits,
       score: score({ processors, p99Ms: lat.p99, inconsistentAudits: audits.inconsistent, accepted: counts.accepted }),
+      acceptedPerStep,
       timeline,
     };
     progress?.("", true);

@@ -1,0 +1,117 @@
+// @ts-check
+// The bench's latency floor: one bare workerd worker (workerd/bare.capnp,
+// answering 202 to everything) inside one cgroup holding the whole stack's
+// CPU and memory (the sum of compose.yaml's limits), so the same load against
+// it shows what this machine, workerd and the client cost on their own.
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { limitsOf, readCompose } from "./compose.mjs";
+import { createGroup, detectCgroups, pidInGroups, pidsInGroups, procsFiles, readGroupStats, removeGroups } from "./cgroups.mjs";
+import { isAlive, identify } from "./proc.mjs";
+import { DEFAULT_COMPOSE_FILE, JOIN_CGROUPS, ROOT, assertPortFree } from "./stack.mjs";
+
+/**
+ * @typedef {import("./cgroups.mjs").Limits} Limits
+ * @typedef {import("./cgroups.mjs").Groups} Groups
+ * @typedef {{
+ *   url: string, pid: number, limits: Limits | null, warning: string | null,
+ *   stats(): import("./cgroups.mjs").GroupStats | null, stop(): Promise<void>,
+ * }} BareWorker
+ *   limits: what the cgroup holds it to, null when none could be applied (warning says why)
+ */
+
+/**
+ * The whole stack's limits: the sum over compose.yaml's services (1.5 CPU, 350 MB).
+ * @param {string} [composeFile] @returns {Limits}
+ */
+export function stackLimits(composeFile = DEFAULT_COMPOSE_FILE) {
+  const services = Object.values(readCompose(composeFile).services ?? {});
+  let cpus = 0;
+  let memoryBytes = 0;
+  for (const service of services) {
+    const limits = limitsOf(service);
+    cpus += limits.cpus ?? 0;
+    memoryBytes += limits.memoryBytes ?? 0;
+  }
+  return { cpus: cpus > 0 ? Math.round(cpus * 1000) / 1000 : null, memoryBytes: memoryBytes > 0 ? memoryBytes : null };
+}
+
+/**
+ * Starts the bare worker on 127.0.0.1:port and resolves once it answers POST /payments with 202.
+ * @param {{ port: number, limits?: Limits | false, groupName?: string, timeoutMs?: number }} options
+ *   limits: the cgroup's (default: stackLimits()); false for none
+ * @returns {Promise<BareWorker>}
+ */
+export async function startBareWorker(options) {
+  const { port, groupName = "rinha-floor", timeoutMs = 15_000 } = options;
+  const wanted = options.limits === undefined ? stackLimits() : options.limits;
+  await assertPortFree(port, "the floor's bare worker needs it");
+  /** @type {Groups} */
+  let groups = {};
+  /** @type {string | null} */
+  let warning = null;
+  if (wanted) {
+    const support = detectCgroups();
+    if ("reason" in support) warning = `floor limits NOT applied: ${support.reason}`;
+    else groups = createGroup(support, groupName, wanted);
+  }
+  const files = procsFiles(groups);
+  const workerd = path.join(ROOT, "node_modules/.bin/workerd");
+  const command = [workerd, "serve", path.join(ROOT, "workerd/bare.capnp"), "-s", `http=127.0.0.1:${port}`];
+  const argv = files.length ? ["sh", "-c", JOIN_CGROUPS, "join-cgroups", ...files, "--", ...command] : command;
+  const child = spawn(/** @type {string} */ (argv[0]), argv.slice(1), { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+  const ref = identify(/** @type {number} */ (child.pid));
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  const killOnExit = () => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL");
+  process.on("exit", killOnExit);
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => killOnExit(), 3000);
+      await exited;
+      clearTimeout(timer);
+    }
+    process.off("exit", killOnExit);
+    // Anything else that joined the group (nothing should) goes with it.
+    for (const pid of pidsInGroups(groups)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // gone meanwhile
+      }
+    }
+    await removeGroups(groups);
+  };
+
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the bare worker exited while starting (is port ${port} free?)`);
+      const status = await fetch(`${url}/payments`, { method: "POST", body: "{}", signal: AbortSignal.timeout(1000) })
+        .then((res) => res.arrayBuffer().then(() => res.status), () => 0);
+      if (status === 202) break;
+      if (status !== 0) throw new Error(`something else answers on port ${port} (HTTP ${status})`);
+      if (Date.now() > deadline) throw new Error(`the bare worker does not answer on port ${port} after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    if (files.length && (!isAlive(ref) || !pidInGroups(/** @type {number} */ (child.pid), groups))) {
+      throw new Error(`the bare worker (pid ${child.pid}) is not inside its cgroup`);
+    }
+    return {
+      url,
+      pid: /** @type {number} */ (child.pid),
+      limits: files.length ? /** @type {Limits} */ (wanted) : null,
+      warning,
+      stats: () => (files.length ? readGroupStats(groups) : null),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
