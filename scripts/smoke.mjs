@@ -8,7 +8,7 @@
 //
 //   SERVICE_URL (default http://127.0.0.1:9999), PROCESSOR_DEFAULT_URL /
 //   PROCESSOR_FALLBACK_URL (default 127.0.0.1:8001 / :8002), TOKEN (123),
-//   PAYMENTS (200), CONCURRENCY (10)
+//   PAYMENTS (200), SPACING_MS (100: one payment every 100 ms), FAIL_SECONDS (13)
 const service = process.env.SERVICE_URL ?? "http://127.0.0.1:9999";
 const processors = {
   default: process.env.PROCESSOR_DEFAULT_URL ?? "http://127.0.0.1:8001",
@@ -16,7 +16,6 @@ const processors = {
 };
 const token = process.env.TOKEN ?? "123";
 const total = Number(process.env.PAYMENTS ?? 200);
-const concurrency = Number(process.env.CONCURRENCY ?? 10);
 const adminHeaders = { "x-rinha-token": token, "content-type": "application/json" };
 
 /** @type {string[]} */
@@ -81,20 +80,34 @@ check((await fetch(`${service}/nope`)).status === 404, "unknown route -> 404");
 await new Promise((resolve) => setTimeout(resolve, 300));
 check(JSON.stringify(await serviceSummary()) === before, "summary unchanged by malformed requests");
 
-// Load: the middle 40% of payments arrive while default is failing.
+// Load: payments at a steady pace, with default failing for FAIL_SECONDS in
+// the middle: longer than the service's FALLBACK_AFTER_MS (10 s by default),
+// so some payments wait out the failure on default and the oldest go to fallback.
+const failSeconds = Number(process.env.FAIL_SECONDS ?? 13);
+const spacingMs = Number(process.env.SPACING_MS ?? 100);
 /** @type {Map<string, number>} */
 const accepted = new Map();
 /** @type {number[]} */
 const latencies = [];
-let next = 0;
 const start = Date.now();
-async function client() {
-  while (next < total) {
-    const n = next++;
-    if (n === Math.floor(total * 0.3)) await configure("default", "failure", true);
-    if (n === Math.floor(total * 0.7)) await configure("default", "failure", false);
-    const correlationId = crypto.randomUUID();
-    const amount = (1 + Math.floor(Math.random() * 99_999)) / 100;
+const failFrom = start + 2_000;
+const failUntil = failFrom + failSeconds * 1000;
+let failing = false;
+/** @type {Promise<void>[]} */
+const posts = [];
+for (let n = 0; n < total; n++) {
+  const now = Date.now();
+  if (!failing && now >= failFrom && now < failUntil) {
+    failing = true;
+    await configure("default", "failure", true);
+  }
+  if (failing && now >= failUntil) {
+    failing = false;
+    await configure("default", "failure", false);
+  }
+  const correlationId = crypto.randomUUID();
+  const amount = (1 + Math.floor(Math.random() * 99_999)) / 100;
+  posts.push((async () => {
     const t0 = performance.now();
     const response = await fetch(`${service}/payments`, {
       method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ correlationId, amount }),
@@ -102,9 +115,10 @@ async function client() {
     await response.arrayBuffer();
     latencies.push(performance.now() - t0);
     if (response.ok) accepted.set(correlationId, amount);
-  }
+  })());
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, start + (n + 1) * spacingMs - Date.now())));
 }
-await Promise.all(Array.from({ length: concurrency }, client));
+await Promise.all(posts);
 await configure("default", "failure", false);
 check(accepted.size === total, `${accepted.size}/${total} payments accepted`);
 
@@ -137,7 +151,8 @@ for (const window of windows) {
 }
 const whole = await serviceSummary();
 check(mismatches === 0, `summary equals both processors' admin summaries in ${windows.length} windows (whole run + 10 slices)`);
-check(whole.fallback.totalRequests > 0, `default failed for a while: ${whole.default.totalRequests} via default, ${whole.fallback.totalRequests} via fallback`);
+check(whole.fallback.totalRequests > 0 && whole.default.totalRequests > 0,
+  `default failed for ${failSeconds} s: ${whole.default.totalRequests} via default, ${whole.fallback.totalRequests} via fallback`);
 
 // Every accepted payment is held by exactly one processor.
 let both = 0;
@@ -155,6 +170,6 @@ check(both === 0 && none === 0, `each accepted payment held by exactly one proce
 
 latencies.sort((a, b) => a - b);
 const pct = (/** @type {number} */ p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]?.toFixed(2);
-console.log(`POST /payments latency over ${latencies.length} requests at concurrency ${concurrency}: p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${pct(100)} ms`);
+console.log(`POST /payments latency over ${latencies.length} requests, one every ${spacingMs} ms: p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${pct(100)} ms`);
 console.log(failures.length === 0 ? "smoke: all checks passed" : `smoke: ${failures.length} check(s) failed`);
 process.exit(failures.length === 0 ? 0 : 1);
