@@ -65,6 +65,12 @@ export class PaymentLedger extends DurableObject<Env> {
   private alarmAt: number | null = null;
   private readonly healthPolledAt: Record<ProcessorName, number> = { default: 0, fallback: 0 };
   private pumpScheduled = false;
+  /**
+   * Until when the oldest due payment must wait (Infinity: until a processor
+   * answers). Only time, an answer or a health poll can move it, and those
+   * run the pump themselves; new payments need not.
+   */
+  private stalledUntil = 0;
   /** Payments accepted since the last group commit, with their callers waiting. */
   private intake: Array<{
     correlationId: string;
@@ -124,7 +130,8 @@ export class PaymentLedger extends DurableObject<Env> {
       return;
     }
     batch.forEach((payment, i) => payment.resolve(results[i]!));
-    if (results.includes("accepted")) this.pump();
+    // While the head of the queue waits, a newer payment would only wait behind it.
+    if (results.includes("accepted") && Date.now() >= this.stalledUntil) this.safePump();
   }
 
   /** Totals per processor of what the processors confirmed, by requestedAt in [fromMs, toMs]. */
@@ -140,6 +147,7 @@ export class PaymentLedger extends DurableObject<Env> {
    */
   purge(): void {
     this.generation += 1;
+    this.stalledUntil = 0;
     forgetEverything(this.sql);
   }
 
@@ -155,10 +163,14 @@ export class PaymentLedger extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     this.alarmAt = null;
+    this.safePump();
+  }
+
+  /** Never lets one bad moment stop dispatch: logs it and comes back soon. */
+  private safePump(): void {
     try {
       this.pump();
     } catch (error) {
-      // Never let one bad moment stop dispatch: log it and come back soon.
       console.error("dispatch failed; trying again shortly", error);
       this.armAt(Date.now() + WATCHDOG_MS);
     }
@@ -177,11 +189,13 @@ export class PaymentLedger extends DurableObject<Env> {
     let waiting: number | undefined;
     const backlog = () => (waiting ??= queueDepth(this.sql).waiting);
     const due = duePayments(this.sql, now, BATCH);
-    for (const payment of due) {
+    this.stalledUntil = 0;
+    due.forEach((payment, i) => {
       const notBefore = this.dispatch(payment, now, backlog);
       if (notBefore === null) started += 1;
       else waitUntil = Math.min(waitUntil, notBefore);
-    }
+      if (i === 0 && notBefore !== null && payment.status === "queued") this.stalledUntil = notBefore;
+    });
     // A full batch that all went out: more may be ready. (Not when some had to
     // wait: they would head the next batch too, and the pump would spin.)
     if (started === BATCH) this.schedulePump();
@@ -198,12 +212,7 @@ export class PaymentLedger extends DurableObject<Env> {
     this.pumpScheduled = true;
     setTimeout(() => {
       this.pumpScheduled = false;
-      try {
-        this.pump();
-      } catch (error) {
-        logBug(error);
-        this.armAt(Date.now() + WATCHDOG_MS);
-      }
+      this.safePump();
     }, 0);
   }
 
