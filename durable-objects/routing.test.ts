@@ -122,4 +122,20 @@ describe("answer times", () => {
     answered(state, "default", 200);
     expect(state.default.latencyMs).toBeCloseTo(110);
   });
+
+  it("ignore failed attempts, so a recovered default keeps the backlog it can clear", () => {
+    // Seen in the short run: 2 s 500s while default was failing made it look
+    // too slow at recovery, and 1,240 payments spilled to fallback.
+    const state = initialRouting();
+    answered(state, "default", 20);
+    for (let i = 0; i < 20; i++) {
+      const attempt = send("default");
+      recordSent(state, attempt);
+      recordResult(state, attempt, "failure", 0, 2_000);
+    }
+    recordHealth(state, "default", { failing: false, minResponseTime: 20 }, 0);
+    for (let i = 0; i < limits.maxInFlight; i++) recordSent(state, send("default"));
+    expect(state.default.latencyMs).toBe(20);
+    expect(route(state, 40_000, 20_000, limits, 1_000)).toEqual({ waitUntil: Infinity });
+  });
 });

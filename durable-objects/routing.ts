@@ -15,7 +15,7 @@ export type ProcessorState = {
   /** A probe is on the wire; its answer decides whether the processor is back. */
   probing: boolean;
   inFlight: number;
-  /** Moving average of how long its answers take (ms); 0 until it has answered. */
+  /** Moving average of how long its paying answers take (ms); 0 until one came. */
   latencyMs: number;
 };
 
@@ -126,7 +126,11 @@ export function recordResult(
   const p = state[choice.processor];
   p.inFlight = Math.max(0, p.inFlight - 1);
   if (choice.probe) p.probing = false;
-  if (latencyMs !== undefined) p.latencyMs = p.latencyMs === 0 ? latencyMs : 0.9 * p.latencyMs + 0.1 * latencyMs;
+  // Only answers that paid say how fast payments go through: a failing
+  // spell's slow 500s would make a recovered processor look slow for a while.
+  if (result === "success" && latencyMs !== undefined) {
+    p.latencyMs = p.latencyMs === 0 ? latencyMs : 0.9 * p.latencyMs + 0.1 * latencyMs;
+  }
   if (result === "success") {
     p.failures = 0;
     p.retryAt = 0;
