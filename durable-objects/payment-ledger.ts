@@ -52,7 +52,10 @@ const MIN_WAKE_MS = 10;
 export type LedgerStats = {
   waiting: number;
   oldestAcceptedAt: number | null;
-  processors: Record<ProcessorName, { inFlight: number; failures: number; latencyMs: number }>;
+  processors: Record<
+    ProcessorName,
+    { inFlight: number; failures: number; latencyMs: number; reportedDelayMs: number | null }
+  >;
 };
 
 export class PaymentLedger extends DurableObject<Env> {
@@ -157,6 +160,7 @@ export class PaymentLedger extends DurableObject<Env> {
       inFlight: this.routing[name].inFlight,
       failures: this.routing[name].failures,
       latencyMs: Math.round(this.routing[name].latencyMs),
+      reportedDelayMs: this.routing[name].reportedDelayMs,
     });
     return { ...depth, processors: { default: view("default"), fallback: view("fallback") } };
   }

@@ -114,6 +114,33 @@ describe("health polls", () => {
   });
 });
 
+describe("service time", () => {
+  it("takes the processor's own reported delay when our timings are inflated by our own queueing", () => {
+    const state = initialRouting();
+    answered(state, "default", 900); // seen late: this thread was busy
+    recordHealth(state, "default", { failing: false, minResponseTime: 20 }, 0);
+    for (let i = 0; i < limits.maxInFlight; i++) recordSent(state, send("default"));
+    // 1,000 waiting at 20 ms per 4 clear in 5 s: old payments still wait for default.
+    expect(route(state, 40_000, 20_000, limits, 1_000)).toEqual({ waitUntil: Infinity });
+  });
+
+  it("believes our timings when they are lower than a stale report", () => {
+    const state = initialRouting();
+    recordHealth(state, "default", { failing: false, minResponseTime: 5_000 }, 0);
+    answered(state, "default", 20);
+    for (let i = 0; i < limits.maxInFlight; i++) recordSent(state, send("default"));
+    expect(route(state, 40_000, 20_000, limits, 1_000)).toEqual({ waitUntil: Infinity });
+  });
+
+  it("spills when the processor reports itself slow and our timings agree", () => {
+    const state = initialRouting();
+    recordHealth(state, "default", { failing: false, minResponseTime: 3_000 }, 0);
+    answered(state, "default", 3_100);
+    for (let i = 0; i < limits.maxInFlight; i++) recordSent(state, send("default"));
+    expect(route(state, 40_000, 20_000, limits, 100)).toEqual({ go: send("fallback") });
+  });
+});
+
 describe("answer times", () => {
   it("are a moving average per processor", () => {
     const state = initialRouting();

@@ -17,6 +17,8 @@ export type ProcessorState = {
   inFlight: number;
   /** Moving average of how long its paying answers take (ms); 0 until one came. */
   latencyMs: number;
+  /** The delay the processor itself reported at its last health poll, if any. */
+  reportedDelayMs: number | null;
 };
 
 export type RoutingState = Record<ProcessorName, ProcessorState>;
@@ -27,7 +29,14 @@ export type Choice = { processor: ProcessorName; probe: boolean };
 export const MAX_PROBE_INTERVAL_MS = 2_000;
 
 export function initialRouting(): RoutingState {
-  const fresh = (): ProcessorState => ({ failures: 0, retryAt: 0, probing: false, inFlight: 0, latencyMs: 0 });
+  const fresh = (): ProcessorState => ({
+    failures: 0,
+    retryAt: 0,
+    probing: false,
+    inFlight: 0,
+    latencyMs: 0,
+    reportedDelayMs: null,
+  });
   return { default: fresh(), fallback: fresh() };
 }
 
@@ -91,7 +100,20 @@ export function route(
  */
 function keepsUp(p: ProcessorState, limits: RoutingLimits, backlog: () => number): boolean {
   if (p.failures > 0) return false;
-  return (backlog() * p.latencyMs) / limits.maxInFlight <= limits.fallbackAfterMs;
+  return (backlog() * serviceTimeMs(p)) / limits.maxInFlight <= limits.fallbackAfterMs;
+}
+
+/**
+ * How long the processor takes per payment. The answers we time include our
+ * own queueing: draining a backlog, this thread is busy and a 20 ms answer is
+ * seen hundreds of ms late. The processor's own report of its delay has no
+ * such error but may be up to a poll old; the lower of the two is the better
+ * guess, and a wrong "fast" costs at most one poll interval of waiting.
+ */
+export function serviceTimeMs(p: ProcessorState): number {
+  if (p.reportedDelayMs === null) return p.latencyMs;
+  if (p.latencyMs === 0) return p.reportedDelayMs;
+  return Math.min(p.latencyMs, p.reportedDelayMs);
 }
 
 /**
@@ -147,6 +169,7 @@ export function recordResult(
  */
 export function recordHealth(state: RoutingState, processor: ProcessorName, health: Health, now: number): void {
   const p = state[processor];
+  p.reportedDelayMs = health.minResponseTime;
   if (!health.failing) {
     p.failures = 0;
     p.retryAt = 0;
