@@ -247,7 +247,7 @@ export class PaymentLedger extends DurableObject<Env> {
     const { correlationId, cents } = payment;
     const requestedAt = Date.now();
     claimForSend(this.sql, correlationId, choice.processor, requestedAt, requestedAt + this.config.settleAfterMs);
-    recordSent(this.routing, choice);
+    recordSent(this.routing, choice, requestedAt);
     let answered = false;
     let latencyMs: number | undefined;
     try {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  MAX_PROBE_INTERVAL_MS, admit, initialRouting, recordHealth, recordResult, recordSent, route as routeWith,
+  MAX_PROBE_INTERVAL_MS, PROBE_PATIENCE_MS, admit, initialRouting, recordHealth, recordResult, recordSent, route as routeWith,
   type Choice, type ProcessorName, type RoutingState,
 } from "./routing.ts";
 
@@ -36,8 +36,9 @@ describe("route", () => {
     expect(route(state, 1_001, 1_000, limits)).toEqual({ waitUntil: state.default.retryAt });
     const patient = route(state, 5_000, 1_000, limits); // the probe is also due
     expect(patient).toEqual({ go: send("default", true) });
-    recordSent(state, send("default", true)); // the probe is on the wire
-    expect(route(state, 5_000, 1_000, limits)).toEqual({ waitUntil: 11_000 });
+    recordSent(state, send("default", true), 5_000); // the probe is on the wire
+    expect(route(state, 5_000, 1_000, limits)).toEqual({ waitUntil: 5_000 + PROBE_PATIENCE_MS });
+    recordSent(state, send("default", true), 10_900); // still no answer: another probe went
     expect(route(state, 11_000, 1_000, limits)).toEqual({ go: send("fallback") });
   });
 
@@ -96,6 +97,27 @@ describe("probing a failing processor", () => {
     }
     expect(pauses.slice(0, 4)).toEqual([50, 100, 200, 400]);
     expect(pauses.at(-1)).toBe(MAX_PROBE_INTERVAL_MS);
+  });
+});
+
+describe("recovery", () => {
+  it("does not let a probe stuck in a slow processor's sleep hold back the next one", () => {
+    const state = initialRouting();
+    failing(state, "default", 0);
+    const stuck = admit(state, "default", state.default.retryAt, 4)!;
+    recordSent(state, stuck, 1_000);
+    expect(admit(state, "default", 1_000 + PROBE_PATIENCE_MS - 1, 4)).toBeNull();
+    expect(admit(state, "default", 1_000 + PROBE_PATIENCE_MS, 4)).toEqual(send("default", true));
+  });
+
+  it("probes a failing processor at once when the other one comes back", () => {
+    const state = initialRouting();
+    for (let i = 0; i < 6; i++) failing(state, "default", 0); // a long pause before its next probe
+    failing(state, "fallback", 0);
+    const probe = send("fallback", true);
+    recordSent(state, probe);
+    recordResult(state, probe, "success", 100);
+    expect(admit(state, "default", 100, 4)).toEqual(send("default", true));
   });
 });
 

@@ -14,6 +14,8 @@ export type ProcessorState = {
   retryAt: number;
   /** A probe is on the wire; its answer decides whether the processor is back. */
   probing: boolean;
+  /** When that probe left. */
+  probeSentAt: number;
   inFlight: number;
   /** Moving average of how long its paying answers take (ms); 0 until one came. */
   latencyMs: number;
@@ -27,12 +29,19 @@ export type Choice = { processor: ProcessorName; probe: boolean };
 
 /** Longest pause between probes of a failing processor. */
 export const MAX_PROBE_INTERVAL_MS = 2_000;
+/**
+ * A probe on the wire longer than this no longer holds the next one back: a
+ * processor's delay is fixed when a request arrives, so a probe sent while it
+ * was slow sleeps on after it has recovered.
+ */
+export const PROBE_PATIENCE_MS = 500;
 
 export function initialRouting(): RoutingState {
   const fresh = (): ProcessorState => ({
     failures: 0,
     retryAt: 0,
     probing: false,
+    probeSentAt: 0,
     inFlight: 0,
     latencyMs: 0,
     reportedDelayMs: null,
@@ -48,7 +57,7 @@ export function admit(state: RoutingState, processor: ProcessorName, now: number
   const p = state[processor];
   if (p.inFlight >= maxInFlight) return null;
   if (p.failures === 0) return { processor, probe: false };
-  if (now < p.retryAt || p.probing) return null;
+  if (now < p.retryAt || (p.probing && now - p.probeSentAt < PROBE_PATIENCE_MS)) return null;
   return { processor, probe: true };
 }
 
@@ -123,14 +132,18 @@ export function serviceTimeMs(p: ProcessorState): number {
  */
 export function nextChanceAt(state: RoutingState, processor: ProcessorName, now: number): number {
   const p = state[processor];
-  if (p.failures > 0 && !p.probing) return Math.max(p.retryAt, now);
-  return Infinity;
+  if (p.failures === 0) return Infinity;
+  const probeFree = p.probing ? p.probeSentAt + PROBE_PATIENCE_MS : now;
+  return Math.max(p.retryAt, probeFree, now);
 }
 
-export function recordSent(state: RoutingState, choice: Choice): void {
+export function recordSent(state: RoutingState, choice: Choice, now = 0): void {
   const p = state[choice.processor];
   p.inFlight += 1;
-  if (choice.probe) p.probing = true;
+  if (choice.probe) {
+    p.probing = true;
+    p.probeSentAt = now;
+  }
 }
 
 /**
@@ -156,6 +169,11 @@ export function recordResult(
   if (result === "success") {
     p.failures = 0;
     p.retryAt = 0;
+    // Conditions often change for both at once: when one comes back, probe
+    // the other now rather than at the end of its pause, or the one whose
+    // probe happened to come first takes the whole backlog.
+    const other = state[choice.processor === "default" ? "fallback" : "default"];
+    if (other.failures > 0) other.retryAt = Math.min(other.retryAt, now);
     return;
   }
   p.failures += 1;
