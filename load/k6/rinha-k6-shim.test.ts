@@ -5,75 +5,22 @@
 // k6 itself measures.
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProcessor, type Processor } from "../../processor-standin/processor.ts";
+import { startFakeService, type FakeService } from "../fake-service.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const run = promisify(execFile);
 
-type Stored = { processor: "default" | "fallback"; cents: number; at: number };
 
-/**
- * A fake intermediary: forwards each payment to default (fallback when
- * default refuses) before answering 202, and keeps its own books, so its
- * summary agrees with the processors' for every window.
- */
-function fakeService(processors: Record<"default" | "fallback", string>) {
-  const stored: Stored[] = [];
-  const server = http.createServer(async (req, res) => {
-    const url = new URL(req.url ?? "/", "http://fake");
-    const reply = (status: number, body?: unknown) => {
-      res.writeHead(status, body === undefined ? {} : { "content-type": "application/json" });
-      res.end(body === undefined ? undefined : JSON.stringify(body));
-    };
-    if (req.method === "POST" && url.pathname === "/payments") {
-      let text = "";
-      for await (const chunk of req) text += chunk;
-      const { correlationId, amount } = JSON.parse(text) as { correlationId: string; amount: number };
-      const requestedAt = new Date().toISOString();
-      for (const name of ["default", "fallback"] as const) {
-        const answer = await fetch(`${processors[name]}/payments`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ correlationId, amount, requestedAt }),
-        });
-        await answer.arrayBuffer();
-        if (answer.status === 200) {
-          stored.push({ processor: name, cents: Math.round(amount * 100), at: Date.parse(requestedAt) });
-          break;
-        }
-      }
-      return reply(202);
-    }
-    if (req.method === "GET" && url.pathname === "/payments-summary") {
-      const from = url.searchParams.get("from");
-      const to = url.searchParams.get("to");
-      const lo = from ? Date.parse(from) : -Infinity;
-      const hi = to ? Date.parse(to) : Infinity;
-      const totals = (name: "default" | "fallback") => {
-        const mine = stored.filter((p) => p.processor === name && p.at >= lo && p.at <= hi);
-        return { totalRequests: mine.length, totalAmount: mine.reduce((sum, p) => sum + p.cents, 0) / 100 };
-      };
-      return reply(200, { default: totals("default"), fallback: totals("fallback") });
-    }
-    if (req.method === "POST" && url.pathname === "/purge-payments") {
-      stored.length = 0;
-      return reply(200, { message: "purged" });
-    }
-    reply(404, { message: "not found" });
-  });
-  return server;
-}
 
 describe("k6 script under the k6 shim", () => {
   const processors: Processor[] = [];
-  let service: http.Server;
+  let service: FakeService;
   let dir: string;
   const urls = { default: "", fallback: "", service: "" };
 
@@ -83,16 +30,14 @@ describe("k6 script under the k6 shim", () => {
       processors.push(processor);
       urls[name] = `http://127.0.0.1:${await processor.listen(0, "127.0.0.1")}`;
     }
-    service = fakeService({ default: urls.default, fallback: urls.fallback });
-    await new Promise<void>((resolve) => service.listen(0, "127.0.0.1", resolve));
-    urls.service = `http://127.0.0.1:${(service.address() as AddressInfo).port}`;
+    service = await startFakeService({ default: urls.default, fallback: urls.fallback });
+    urls.service = service.url;
     dir = mkdtempSync(path.join(tmpdir(), "rinha-k6-shim-"));
   });
 
   afterAll(async () => {
     await Promise.all(processors.map((p) => p.close()));
-    service?.closeAllConnections();
-    await new Promise((resolve) => service?.close(resolve));
+    await service?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -4,56 +4,15 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProcessor, type Processor } from "../../processor-standin/processor.ts";
+import { startFakeService, type FakeService } from "../fake-service.ts";
 import { runLoadOnly, runScenario } from "./run.mjs";
 import type { RunnerScenario } from "./scenario.mjs";
 
-type Paid = { at: number; cents: number };
 
-/** POST /payments forwards to default and answers 202 once it is paid; summary and purge as in SPEC §2. */
-function fakeService(defaultUrl: string) {
-  let paid: Paid[] = [];
-  const server = http.createServer(async (req, res) => {
-    const url = new URL(req.url ?? "/", "http://fake");
-    const json = (status: number, body: unknown) => {
-      res.writeHead(status, { "content-type": "application/json" });
-      res.end(JSON.stringify(body));
-    };
-    if (req.method === "POST" && url.pathname === "/payments") {
-      let text = "";
-      for await (const chunk of req) text += chunk;
-      const { correlationId, amount } = JSON.parse(text) as { correlationId: string; amount: number };
-      const requestedAt = new Date().toISOString();
-      const answer = await fetch(`${defaultUrl}/payments`, {
-        method: "POST", headers: { "content-type": "application/json" },
-        body: JSON.stringify({ correlationId, amount, requestedAt }),
-      });
-      await answer.arrayBuffer();
-      if (!answer.ok) return json(502, { error: `processor said ${answer.status}` });
-      paid.push({ at: Date.parse(requestedAt), cents: Math.round(amount * 100) });
-      return json(202, { status: "accepted" });
-    }
-    if (req.method === "GET" && url.pathname === "/payments-summary") {
-      const from = url.searchParams.has("from") ? Date.parse(url.searchParams.get("from")!) : -Infinity;
-      const to = url.searchParams.has("to") ? Date.parse(url.searchParams.get("to")!) : Infinity;
-      const inWindow = paid.filter((p) => p.at >= from && p.at <= to);
-      const cents = inWindow.reduce((sum, p) => sum + p.cents, 0);
-      return json(200, {
-        default: { totalRequests: inWindow.length, totalAmount: cents / 100 },
-        fallback: { totalRequests: 0, totalAmount: 0 },
-      });
-    }
-    if (req.method === "POST" && url.pathname === "/purge-payments") {
-      paid = [];
-      return json(200, { status: "purged" });
-    }
-    json(404, { error: "not found" });
-  });
-  return server;
-}
 
 describe("runScenario end to end", () => {
   let processors: Processor[] = [];
-  let service: http.Server;
+  let service: FakeService;
   const urls = { default: "", fallback: "", service: "" };
 
   beforeAll(async () => {
@@ -61,14 +20,12 @@ describe("runScenario end to end", () => {
     const [d, f] = await Promise.all(processors.map((p) => p.listen(0, "127.0.0.1")));
     urls.default = `http://127.0.0.1:${d}`;
     urls.fallback = `http://127.0.0.1:${f}`;
-    service = fakeService(urls.default);
-    await new Promise<void>((resolve) => service.listen(0, "127.0.0.1", resolve));
-    urls.service = `http://127.0.0.1:${(service.address() as AddressInfo).port}`;
+    service = await startFakeService({ default: urls.default, fallback: urls.fallback });
+    urls.service = service.url;
   });
 
   afterAll(async () => {
-    service?.closeAllConnections();
-    await new Promise((resolve) => service?.close(resolve));
+    await service?.close();
     await Promise.all(processors.map((p) => p.close()));
   });
 
