@@ -2,31 +2,23 @@
 // they recorded, for the whole run and for any window, and no payment is held
 // by both processors.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import {
-  Service, admin, buildBundle, drained, iso, postPayment, serviceSummary, startProcessors, type StandIn,
-} from "./harness.ts";
+import { admin, drained, iso, postPayment, serviceSummary, startWorld, type World } from "./harness.ts";
 
-let processors: { default: StandIn; fallback: StandIn };
-let service: Service;
+let world: World;
 
 beforeAll(async () => {
-  buildBundle();
-  processors = await startProcessors();
-  // A timeout shorter than the slow phase's delay, so unknown outcomes happen for real.
-  service = new Service("single", { default: processors.default.url, fallback: processors.fallback.url }, {
-    PROCESSOR_TIMEOUT_MS: "150",
+  world = await startWorld("single", {
+    PROCESSOR_TIMEOUT_MS: "150", // shorter than the slow phase's delay, so unknown outcomes happen for real
     FALLBACK_AFTER_MS: "300", // so the failing phase really spills to fallback within the test
   });
-  await service.start();
 });
 
 afterAll(async () => {
-  await service?.stop();
-  await processors?.default.processor.close();
-  await processors?.fallback.processor.close();
+  await world?.stop();
 });
 
 it("books 200 payments exactly as the processors hold them while default fails and then slows down", async () => {
+  const { processors, service } = world;
   const accepted = new Map<string, number>();
   const phases: Array<() => Promise<void>> = [
     async () => {},

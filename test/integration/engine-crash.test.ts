@@ -2,25 +2,20 @@
 // the wire, start it again: every acknowledged payment is paid exactly once,
 // and the books still equal the processors'.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { Service, admin, buildBundle, drained, postPayment, serviceSummary, startProcessors, type StandIn } from "./harness.ts";
+import { admin, drained, postPayment, serviceSummary, startWorld, type World } from "./harness.ts";
 
-let processors: { default: StandIn; fallback: StandIn };
-let service: Service;
+let world: World;
 
 beforeAll(async () => {
-  buildBundle();
-  processors = await startProcessors();
-  service = new Service("split", { default: processors.default.url, fallback: processors.fallback.url });
-  await service.start();
+  world = await startWorld("split");
 });
 
 afterAll(async () => {
-  await service?.stop();
-  await processors?.default.processor.close();
-  await processors?.fallback.processor.close();
+  await world?.stop();
 });
 
 it("pays every acknowledged payment exactly once across a SIGKILL of the engine", async () => {
+  const { processors, service } = world;
   await admin.set(processors.default, "delay", 300); // keep payments on the wire when the kill comes
   const posted = new Set<string>();
   const acknowledged = new Set<string>();

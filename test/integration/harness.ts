@@ -184,3 +184,22 @@ export async function drained(url: string, timeoutMs = 60_000): Promise<void> {
 }
 
 export const iso = (ms: number) => new Date(ms).toISOString();
+
+export type World = { processors: { default: StandIn; fallback: StandIn }; service: Service; stop(): Promise<void> };
+
+/** A fresh build, both stand-ins and the service in `topology` pointed at them: what every integration test starts from. */
+export async function startWorld(topology: "single" | "split", env: Record<string, string> = {}): Promise<World> {
+  buildBundle();
+  const processors = await startProcessors();
+  const service = new Service(topology, { default: processors.default.url, fallback: processors.fallback.url }, env);
+  await service.start();
+  return {
+    processors,
+    service,
+    async stop() {
+      await service.stop();
+      await processors.default.processor.close();
+      await processors.fallback.processor.close();
+    },
+  };
+}
