@@ -2,8 +2,8 @@
 # Starts one role of the service. The container image runs it as its
 # entrypoint; `npm start` runs the very same script natively, pointing the
 # directories below at its own run directory.
-#   entrypoint.sh engine        the ledger Durable Object + LedgerGateway
-#   entrypoint.sh api NAME      an API instance listening on $SOCKET_DIR/NAME.sock
+#   entrypoint.sh engine        the ledger Durable Object + LedgerGateway; data in $DATA_DIR/ledger
+#   entrypoint.sh api NAME      an API instance listening on $SOCKET_DIR/NAME.sock; its outbox in $DATA_DIR/NAME
 #   entrypoint.sh healthcheck SOCKET
 set -eu
 APP_DIR=${APP_DIR:-/app}
@@ -16,20 +16,21 @@ umask 000
 
 case "${1:-}" in
   engine)
-    mkdir -p "$SOCKET_DIR" "$DATA_DIR"
+    mkdir -p "$SOCKET_DIR" "$DATA_DIR/ledger"
     # A killed engine leaves its socket files behind; bind() refuses existing paths.
     rm -f "$SOCKET_DIR/engine.sock" "$SOCKET_DIR/engine-http.sock"
     exec "$WORKERD" serve "$APP_DIR/workerd/engine.capnp" \
       --socket-addr "rpc=unix:$SOCKET_DIR/engine.sock" \
       --socket-addr "http=unix:$SOCKET_DIR/engine-http.sock" \
-      --directory-path "ledger-disk=$DATA_DIR"
+      --directory-path "ledger-disk=$DATA_DIR/ledger"
     ;;
   api)
     name=${2:?usage: entrypoint.sh api NAME}
-    mkdir -p "$SOCKET_DIR"
+    mkdir -p "$SOCKET_DIR" "$DATA_DIR/$name"
     rm -f "$SOCKET_DIR/$name.sock"
     exec "$WORKERD" serve "$APP_DIR/workerd/api.capnp" \
       --socket-addr "http=unix:$SOCKET_DIR/$name.sock" \
+      --directory-path "outbox-disk=$DATA_DIR/$name" \
       --external-addr "engine=unix:$SOCKET_DIR/engine.sock"
     ;;
   healthcheck)

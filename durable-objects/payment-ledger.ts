@@ -21,8 +21,9 @@ import {
   queueDepth,
   recoverInterrupted,
   release,
-  type AcceptResult,
   type DuePayment,
+  type IncomingPayment,
+  type LedgerAcceptResult,
 } from "./queue.ts";
 import {
   PROCESSORS,
@@ -74,13 +75,11 @@ export class PaymentLedger extends DurableObject<Env> {
    * run the pump themselves; new payments need not.
    */
   private stalledUntil = 0;
-  /** Payments accepted since the last group commit, with their callers waiting. */
-  private intake: Array<{
-    correlationId: string;
-    cents: number;
-    resolve: (result: AcceptResult) => void;
-    reject: (error: unknown) => void;
-  }> = [];
+  /**
+   * Payments accepted before this moment were purged. An outbox may still
+   * forward some of them after the purge; they are dropped, not revived.
+   */
+  private purgedAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -91,6 +90,7 @@ export class PaymentLedger extends DurableObject<Env> {
       const now = Date.now();
       recoverInterrupted(this.sql, now);
       for (const row of this.sql.exec<{ key: string; value: number }>("SELECT key, value FROM settings")) {
+        if (row.key === "purged_at") this.purgedAt = row.value;
         const name = row.key.replace("health_polled_at:", "");
         if (name === "default" || name === "fallback") this.healthPolledAt[name] = row.value;
       }
@@ -101,40 +101,25 @@ export class PaymentLedger extends DurableObject<Env> {
   }
 
   /**
-   * Queues a payment. It is durable before the caller sees the answer: the
-   * output gate holds the answer until the write has committed.
-   *
-   * Payments arriving together share one transaction (group commit). Each
-   * commit waits for the disk, and on one thread that wait is paid in turn by
-   * every request behind it: one commit per payment capped this object at a
-   * few hundred payments a second.
+   * Queues payments the API instances' outboxes hand over, in one
+   * transaction. The outbox deletes its copies only after this returns, and
+   * the output gate holds the answer until the commit: a payment is always
+   * durable in at least one place. Idempotent, because an outbox that lost
+   * our answer sends the same batch again. The answer also says when the
+   * last purge was, so outboxes can forget what they saw before it.
    */
-  accept(correlationId: string, cents: number): Promise<AcceptResult> {
-    if (typeof correlationId !== "string" || !Number.isSafeInteger(cents) || cents <= 0) {
-      return Promise.reject(new TypeError("accept(correlationId: string, cents: positive integer)"));
-    }
-    return new Promise((resolve, reject) => {
-      this.intake.push({ correlationId, cents, resolve, reject });
-      if (this.intake.length === 1) setTimeout(() => this.flushIntake(), 0);
-    });
-  }
-
-  private flushIntake(): void {
-    const batch = this.intake;
-    this.intake = [];
-    let results: AcceptResult[];
-    try {
-      const now = Date.now();
-      results = this.ctx.storage.transactionSync(() =>
-        batch.map((payment) => enqueue(this.sql, payment.correlationId, payment.cents, now)),
-      );
-    } catch (error) {
-      for (const payment of batch) payment.reject(error);
-      return;
-    }
-    batch.forEach((payment, i) => payment.resolve(results[i]!));
+  accept(payments: IncomingPayment[]): { results: LedgerAcceptResult[]; purgedAt: number } {
+    if (!Array.isArray(payments)) throw new TypeError("accept(payments: IncomingPayment[])");
+    const results = this.ctx.storage.transactionSync(() =>
+      payments.map((payment): LedgerAcceptResult => {
+        if (!isIncomingPayment(payment)) return "invalid";
+        if (payment.acceptedAt < this.purgedAt) return "purged";
+        return enqueue(this.sql, payment.correlationId, payment.cents, payment.acceptedAt);
+      }),
+    );
     // While the head of the queue waits, a newer payment would only wait behind it.
     if (results.includes("accepted") && Date.now() >= this.stalledUntil) this.safePump();
+    return { results, purgedAt: this.purgedAt };
   }
 
   /** Totals per processor of what the processors confirmed, by requestedAt in [fromMs, toMs]. */
@@ -151,7 +136,11 @@ export class PaymentLedger extends DurableObject<Env> {
   purge(): void {
     this.generation += 1;
     this.stalledUntil = 0;
-    forgetEverything(this.sql);
+    this.purgedAt = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      forgetEverything(this.sql);
+      writeSetting(this.sql, "purged_at", this.purgedAt);
+    });
   }
 
   stats(): LedgerStats {
@@ -332,11 +321,7 @@ export class PaymentLedger extends DurableObject<Env> {
     for (const name of PROCESSORS) {
       if (now - this.healthPolledAt[name] < HEALTH_INTERVAL_MS) continue;
       this.healthPolledAt[name] = now;
-      this.sql.exec(
-        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        `health_polled_at:${name}`,
-        now,
-      );
+      writeSetting(this.sql, `health_polled_at:${name}`, now);
       pollHealth(this.config.urls[name], HEALTH_TIMEOUT_MS)
         .then((health) => {
           if (health === null) return;
@@ -369,6 +354,20 @@ export class PaymentLedger extends DurableObject<Env> {
   private inFlight(): number {
     return this.routing.default.inFlight + this.routing.fallback.inFlight;
   }
+}
+
+function writeSetting(sql: SqlStorage, key: string, value: number): void {
+  sql.exec("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
+}
+
+function isIncomingPayment(payment: unknown): payment is IncomingPayment {
+  const p = payment as Partial<IncomingPayment> | null;
+  return (
+    typeof p === "object" && p !== null &&
+    typeof p.correlationId === "string" &&
+    Number.isSafeInteger(p.cents) && (p.cents as number) > 0 &&
+    Number.isSafeInteger(p.acceptedAt)
+  );
 }
 
 function logBug(error: unknown): void {

@@ -2,6 +2,11 @@
 import type { ProcessorName } from "./routing.ts";
 
 export type AcceptResult = "accepted" | "duplicate" | "conflict";
+/** What the ledger makes of a forwarded payment: also "purged" (accepted before the last purge) and "invalid". */
+export type LedgerAcceptResult = AcceptResult | "purged" | "invalid";
+
+/** A payment as an API instance's outbox forwards it to the ledger. */
+export type IncomingPayment = { correlationId: string; cents: number; acceptedAt: number };
 
 export type DuePayment = {
   correlationId: string;
@@ -18,15 +23,15 @@ export type DuePayment = {
  * Stores a new payment. A correlationId seen before is never queued again:
  * the same amount is a harmless retry by the client, another amount is a conflict.
  */
-export function enqueue(sql: SqlStorage, correlationId: string, cents: number, now: number): AcceptResult {
+export function enqueue(sql: SqlStorage, correlationId: string, cents: number, acceptedAt: number): AcceptResult {
   const inserted = sql
     .exec(
       `INSERT INTO payments (correlation_id, amount_cents, accepted_at, status, due_at)
        VALUES (?, ?, ?, 'queued', ?) ON CONFLICT DO NOTHING RETURNING 1`,
       correlationId,
       cents,
-      now,
-      now,
+      acceptedAt,
+      acceptedAt,
     )
     .toArray();
   if (inserted.length > 0) return "accepted";

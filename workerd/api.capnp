@@ -1,10 +1,13 @@
-# An API instance: the Hono worker, stateless, reaching the engine's ledger by
-# JS RPC over a unix socket. Run as many as you like behind the load balancer.
+# An API instance: the Hono worker and its own PaymentOutbox Durable Object,
+# whose SQLite file lives on this instance's own disk. Payments go from the
+# outbox to the engine's ledger by JS RPC over a unix socket. Run as many as you
+# like behind the load balancer, each with its own outbox directory.
 using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
   services = [
     (name = "api", worker = .api),
+    (name = "outbox-disk", disk = (path = "/var/lib/payments/outbox", writable = true)),
     (name = "engine", external = (address = "unix:/run/payments/engine.sock",
                                   http = (capnpConnectHost = "capnp"))),
   ],
@@ -20,5 +23,12 @@ const config :Workerd.Config = (
 const api :Workerd.Worker = (
   modules = [(name = "api.js", esModule = embed "../dist/api.js")],
   compatibilityDate = "2026-10-01",
-  bindings = [(name = "LEDGER_RPC", service = "engine")],
+  bindings = [
+    (name = "LEDGER_RPC", service = "engine"),
+    (name = "OUTBOX", durableObjectNamespace = "PaymentOutbox"),
+  ],
+  durableObjectNamespaces = [
+    (className = "PaymentOutbox", uniqueKey = "rinha-payments-outbox", enableSql = true),
+  ],
+  durableObjectStorage = (localDisk = "outbox-disk"),
 );

@@ -8,7 +8,7 @@ using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
     (name = "engine", worker = .engine),
-    (name = "ledger-disk", disk = (path = "/var/lib/payments", writable = true)),
+    (name = "ledger-disk", disk = (path = "/var/lib/payments/ledger", writable = true)),
     # The processors live on loopback or a private network; workerd refuses those unless allowed.
     (name = "processors", network = (allow = ["public", "private", "local"])),
   ],
@@ -16,7 +16,7 @@ const config :Workerd.Config = (
     (name = "rpc", address = "unix:/run/payments/engine.sock",
      http = (capnpConnectHost = "capnp"),
      service = (name = "engine", entrypoint = "LedgerGateway")),
-    # Plain HTTP for health checks (and the whole API, if you point a client at it).
+    # Plain HTTP for health checks (and the summary; POSTs belong to the API instances' outboxes).
     (name = "http", address = "unix:/run/payments/engine-http.sock", http = (), service = "engine"),
   ],
   # V8 does not see the container's memory limit: bound the heap ourselves.

@@ -1,5 +1,5 @@
-# Everything in one workerd process: the API worker and the ledger Durable
-# Object side by side. The integration and crash tests use it; it is also the
+# Everything in one workerd process: the API worker, its outbox and the ledger
+# Durable Object side by side. The integration and crash tests use it; it is also the
 # smallest way to run the service for real without wrangler.
 using Workerd = import "/workerd/workerd.capnp";
 
@@ -20,6 +20,7 @@ const api :Workerd.Worker = (
   compatibilityDate = "2026-10-01",
   bindings = [
     (name = "LEDGER", durableObjectNamespace = "PaymentLedger"),
+    (name = "OUTBOX", durableObjectNamespace = "PaymentOutbox"),
     (name = "PROCESSOR_DEFAULT_URL", fromEnvironment = "PROCESSOR_DEFAULT_URL"),
     (name = "PROCESSOR_FALLBACK_URL", fromEnvironment = "PROCESSOR_FALLBACK_URL"),
     (name = "PROCESSOR_TIMEOUT_MS", fromEnvironment = "PROCESSOR_TIMEOUT_MS"),
@@ -29,6 +30,7 @@ const api :Workerd.Worker = (
   ],
   durableObjectNamespaces = [
     (className = "PaymentLedger", uniqueKey = "rinha-payments-ledger", enableSql = true),
+    (className = "PaymentOutbox", uniqueKey = "rinha-payments-outbox", enableSql = true),
   ],
   durableObjectStorage = (localDisk = "ledger-disk"),
   globalOutbound = "processors",

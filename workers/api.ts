@@ -1,13 +1,16 @@
-// The API worker: validates requests and hands them to the PaymentLedger
-// Durable Object. It keeps no state of its own, so any number of copies can
-// run behind the load balancer.
+// The API worker: validates requests, stores each payment in this instance's
+// PaymentOutbox (which forwards it to the ledger), and reads the summary from
+// the PaymentLedger. Its only state is that outbox, on its own disk, so any
+// number of copies can run behind the load balancer.
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { isInvalid, parsePayment, parseWindow } from "./validate.ts";
 import { ledger } from "./ledger.ts";
+import { outbox } from "./outbox.ts";
 
 export { PaymentLedger } from "../durable-objects/payment-ledger.ts";
+export { PaymentOutbox } from "../durable-objects/payment-outbox.ts";
 export { LedgerGateway } from "./ledger.ts";
 
 /** A payment is ~90 bytes of JSON; anything near this is not one. */
@@ -36,7 +39,7 @@ app.post(
     }
     const payment = parsePayment(body);
     if (isInvalid(payment)) return c.json(payment, 422);
-    const result = await reach(() => ledger(c.env).accept(payment.correlationId, payment.cents));
+    const result = await reach("outbox", () => outbox(c.env).accept(payment.correlationId, payment.cents));
     switch (result) {
       case "accepted":
         return c.json({ status: "accepted" }, 202);
@@ -52,26 +55,32 @@ app.post(
 app.get("/payments-summary", async (c) => {
   const window = parseWindow(c.req.query("from"), c.req.query("to"));
   if (isInvalid(window)) return c.json(window, 400);
-  return c.json(await reach(() => ledger(c.env).summary(window.fromMs, window.toMs)));
+  return c.json(await reach("ledger", () => ledger(c.env).summary(window.fromMs, window.toMs)));
 });
 
 app.post("/purge-payments", async (c) => {
-  await reach(() => ledger(c.env).purge());
+  // The ledger first: from then on it drops anything accepted before, from any outbox.
+  await reach("ledger", () => ledger(c.env).purge());
+  await reach("outbox", () => outbox(c.env).purge());
   return c.json({ status: "purged" });
 });
 
-app.get("/internal/stats", async (c) => c.json(await reach(() => ledger(c.env).stats())));
+app.get("/internal/stats", async (c) => {
+  const stats = await reach("ledger", () => ledger(c.env).stats());
+  const pending = await reach("outbox", () => outbox(c.env).pending());
+  return c.json({ ...stats, outboxPending: pending });
+});
 
 /**
- * Calls the ledger; when it cannot be reached (the engine restarting, say)
- * the client gets a 503 it may retry, and nothing was accepted.
+ * Calls a Durable Object; when it cannot be reached (the engine restarting,
+ * say) the client gets a 503 it may retry, and nothing was accepted.
  */
-async function reach<T>(call: () => Promise<T>): Promise<T> {
+async function reach<T>(what: "ledger" | "outbox", call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    console.error(`ledger unreachable: ${error instanceof Error ? error.message : String(error)}`);
-    throw new HTTPException(503, { message: "ledger unavailable; try again" });
+    console.error(`${what} unreachable: ${error instanceof Error ? error.message : String(error)}`);
+    throw new HTTPException(503, { message: `${what} unavailable; try again` });
   }
 }
 

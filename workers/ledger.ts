@@ -1,12 +1,13 @@
-// How the API reaches the PaymentLedger Durable Object. There is exactly one
-// ledger: a single writer is what lets it promise "never paid twice".
+// How the API and its outbox reach the PaymentLedger Durable Object. There is
+// exactly one ledger: a single writer is what lets it promise "never paid twice".
 //
-// In one process (wrangler dev, tests) the API holds the Durable Object
+// In one process (wrangler dev, tests) the worker holds the Durable Object
 // namespace itself. In the production shape the ledger lives in the engine
 // process and the API gets LEDGER_RPC instead: a JS RPC binding, over a unix
 // socket, to the engine's LedgerGateway, which offers the same methods.
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { PaymentLedger } from "../durable-objects/payment-ledger.ts";
+import type { IncomingPayment } from "../durable-objects/queue.ts";
 
 export const LEDGER_NAME = "ledger";
 
@@ -30,8 +31,9 @@ function localLedger(env: Env): DurableObjectStub<PaymentLedger> {
  * forwarded RPC result would need disposing by the far caller.
  */
 export class LedgerGateway extends WorkerEntrypoint<Env> implements Rpc<Ledger> {
-  async accept(correlationId: string, cents: number) {
-    return await localLedger(this.env).accept(correlationId, cents);
+  async accept(payments: IncomingPayment[]) {
+    const { results, purgedAt } = await localLedger(this.env).accept(payments);
+    return { results: [...results], purgedAt };
   }
   async summary(fromMs: number, toMs: number) {
     const summary = await localLedger(this.env).summary(fromMs, toMs);

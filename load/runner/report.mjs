@@ -258,7 +258,7 @@ export function chaosStrip(result, bands, xMax) {
     const cx = x(point.t + 0.5);
     const bad = point.audit.inconsistent;
     const title = bad
-      ? `audit at ${point.t}s: INCONSISTENT (count difference ${point.audit.countDifference}${point.audit.error ? `; ${point.audit.error}` : ""})`
+      ? `audit at ${point.t}s: INCONSISTENT (count difference ${point.audit.countDifference}${point.audit.serviceMinusProcessor ? `; service minus processor ${JSON.stringify(point.audit.serviceMinusProcessor)}` : ""}${point.audit.error ? `; ${point.audit.error}` : ""})`
       : `audit at ${point.t}s: consistent`;
     parts.push(`<path class="${bad ? "audit-bad" : "audit-ok"}" d="M${n1(cx)},${ay - 6} l6,6 l-6,6 l-6,-6 z"><title>${escapeHtml(title)}</title></path>`);
   }

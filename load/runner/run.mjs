@@ -17,7 +17,9 @@ import { LatencyRecorder, SecondBuckets } from "./stats.mjs";
  * @typedef {{ totalRequests: number, totalAmount: number }} ServiceBook
  * @typedef {{ delay: number, failure: boolean }} ProcessorChaos
  * @typedef {{ step: number, at: number, default: ProcessorChaos, fallback: ProcessorChaos }} TimelineChaos
- * @typedef {{ inconsistent: boolean, countDifference: number, error?: string }} TimelineAudit
+ * @typedef {{ inconsistent: boolean, countDifference: number, error?: string, serviceMinusProcessor?: { default: number, fallback: number } }} TimelineAudit
+ *   serviceMinusProcessor tells which way a mismatch went: negative means the processor had a payment
+ *   the service had not booked yet, positive the other way round
  * @typedef {{
  *   t: number, vus: number, requests: number, accepted: number, failed: number, p99: number | null,
  *   queueWaiting: number | null, inFlightDefault: number | null, inFlightFallback: number | null,
@@ -414,8 +416,13 @@ async function run(scenario, options, loadOnly) {
       try {
         const svc = await timed(() =>
           control.expectOk(`${serviceUrl}/payments-summary${window}`, { timeoutMs: PAYMENT_TIMEOUT_MS }).then(serviceSummary));
-        const diff = Math.abs(svc.default.totalRequests - d.totalRequests) + Math.abs(svc.fallback.totalRequests - f.totalRequests);
-        return { inconsistent: diff > 0, countDifference: diff };
+        const serviceMinusProcessor = {
+          default: svc.default.totalRequests - d.totalRequests,
+          fallback: svc.fallback.totalRequests - f.totalRequests,
+        };
+        const diff = Math.abs(serviceMinusProcessor.default) + Math.abs(serviceMinusProcessor.fallback);
+        if (diff > 0) warn(`audit ${window}: service minus processor ${JSON.stringify(serviceMinusProcessor)}`);
+        return { inconsistent: diff > 0, countDifference: diff, serviceMinusProcessor };
       } catch (error) {
         return { inconsistent: true, countDifference: 0, error: describe(error) };
       }

@@ -1,7 +1,7 @@
 // Runs the real service (standalone workerd, built bundle) against the
 // processor stand-ins on real ports, and reads what both sides recorded.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -54,6 +54,10 @@ export const admin = {
     const response = await fetch(`${standIn.url}/admin/payments-summary${window}`, { headers: { "x-rinha-token": TOKEN } });
     return response.json() as Promise<{ totalRequests: number; totalAmount: number }>;
   },
+  async purge(standIn: StandIn): Promise<void> {
+    const response = await fetch(`${standIn.url}/admin/purge-payments`, { method: "POST", headers: { "x-rinha-token": TOKEN } });
+    if (!response.ok) throw new Error(`admin purge: ${response.status}`);
+  },
   async ids(standIn: StandIn): Promise<string[]> {
     const response = await fetch(`${standIn.url}/admin/payments`, { headers: { "x-rinha-token": TOKEN } });
     return ((await response.json()) as Array<{ correlationId: string }>).map((p) => p.correlationId);
@@ -90,7 +94,13 @@ export class Service {
       this.spawn("single", ["workerd/single.capnp", "-s", `http=127.0.0.1:${port}`, "-d", `ledger-disk=${this.dir}`]);
     } else {
       await this.startEngine();
-      this.spawn("api", ["workerd/api.capnp", "-s", `http=127.0.0.1:${port}`, "-e", `engine=unix:${this.dir}/engine.sock`]);
+      mkdirSync(`${this.dir}/api`, { recursive: true });
+      this.spawn("api", [
+        "workerd/api.capnp",
+        "-s", `http=127.0.0.1:${port}`,
+        "-d", `outbox-disk=${this.dir}/api`,
+        "-e", `engine=unix:${this.dir}/engine.sock`,
+      ]);
     }
     await waitUntilServing(this.url);
   }
@@ -173,11 +183,18 @@ export async function postPayment(url: string, correlationId: string, amount: nu
 }
 
 /** Waits until the ledger has nothing left to pay. */
+/**
+ * Waits until nothing is left short of the books. Each answer covers the
+ * ledger and the outbox of the instance that answered; behind a load balancer
+ * several quiet answers in a row cover every instance.
+ */
 export async function drained(url: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let quiet = 0;
   while (Date.now() < deadline) {
-    const stats = (await (await fetch(`${url}/internal/stats`)).json()) as { waiting: number };
-    if (stats.waiting === 0) return;
+    const stats = (await (await fetch(`${url}/internal/stats`)).json()) as { waiting: number; outboxPending: number };
+    quiet = stats.waiting === 0 && stats.outboxPending === 0 ? quiet + 1 : 0;
+    if (quiet >= 4) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`payments still waiting after ${timeoutMs} ms`);

@@ -7,7 +7,11 @@ const call = (path: string, init?: RequestInit) => exports.default.fetch(new Req
 const post = (path: string, body: string, headers: Record<string, string> = { "content-type": "application/json" }) =>
   call(path, { method: "POST", body, headers });
 const summary = async (query = "") => (await call(`/payments-summary${query}`)).json();
-const waiting = async () => ((await (await call("/internal/stats")).json()) as { waiting: number }).waiting;
+/** Payments held anywhere short of the books: in this instance's outbox or the ledger's queue. */
+const waiting = async () => {
+  const stats = (await (await call("/internal/stats")).json()) as { waiting: number; outboxPending: number };
+  return stats.waiting + stats.outboxPending;
+};
 
 const EMPTY = { default: { totalRequests: 0, totalAmount: 0 }, fallback: { totalRequests: 0, totalAmount: 0 } };
 

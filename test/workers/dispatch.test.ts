@@ -2,14 +2,14 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { fakeProcessors } from "./fake-processors.ts";
-import { ALL_TIME, freshLedger, paymentId } from "./helpers.ts";
+import { ALL_TIME, acceptOne, freshLedger, paymentId } from "./helpers.ts";
 
 describe("dispatch", () => {
   it("books a 200 on the processor with the very requestedAt it sent", async () => {
     const fakes = fakeProcessors();
     const ledger = freshLedger();
     const id = paymentId();
-    expect(await ledger.accept(id, 1990)).toBe("accepted");
+    expect(await acceptOne(ledger, id, 1990)).toBe("accepted");
     await expect.poll(() => ledger.summary(...ALL_TIME)).toMatchObject({ default: { totalRequests: 1, totalAmount: 19.9 } });
 
     const sent = Date.parse(fakes.default.stored.get(id)!.requestedAt);
@@ -24,7 +24,7 @@ describe("dispatch", () => {
     const ledger = freshLedger();
     const id = paymentId();
     const acceptedAt = Date.now();
-    await ledger.accept(id, 100);
+    await acceptOne(ledger, id, 100);
     await expect.poll(() => fakes.fallback.postsFor(id).length).toBe(1);
     // FALLBACK_AFTER_MS is 200 in this test setup (vitest.config.ts).
     expect(Date.parse(fakes.fallback.postsFor(id)[0]!.requestedAt) - acceptedAt).toBeGreaterThanOrEqual(200);
@@ -35,7 +35,7 @@ describe("dispatch", () => {
     fakes.default.mode = "fail";
     fakes.fallback.mode = "fail";
     const ledger = freshLedger();
-    await ledger.accept(paymentId(), 100);
+    await acceptOne(ledger, paymentId(), 100);
     await expect.poll(() => fakes.default.posts.length).toBeGreaterThan(0);
     fakes.default.mode = "ok";
     await expect.poll(() => ledger.summary(...ALL_TIME), { timeout: 5_000 }).toMatchObject({
@@ -49,7 +49,7 @@ describe("dispatch", () => {
     fakes.default.mode = "fail";
     const ledger = freshLedger();
     const ids = [paymentId(), paymentId(), paymentId()];
-    for (const id of ids) await ledger.accept(id, 100);
+    for (const id of ids) await acceptOne(ledger, id, 100);
     await expect.poll(() => ledger.summary(...ALL_TIME)).toEqual({
       default: { totalRequests: 0, totalAmount: 0 },
       fallback: { totalRequests: 3, totalAmount: 3 },
@@ -62,7 +62,7 @@ describe("dispatch", () => {
     const fakes = fakeProcessors();
     fakes.default.delayMs = 150; // well under the 300 ms timeout of this test setup
     const ledger = freshLedger();
-    await ledger.accept(paymentId(), 500);
+    await acceptOne(ledger, paymentId(), 500);
     await expect.poll(() => ledger.summary(...ALL_TIME)).toMatchObject({ default: { totalRequests: 1, totalAmount: 5 } });
     expect(fakes.fallback.posts).toHaveLength(0);
   });
@@ -72,7 +72,7 @@ describe("dispatch", () => {
     fakes.default.mode = "fail";
     fakes.fallback.mode = "fail";
     const ledger = freshLedger();
-    for (let i = 0; i < 5; i++) await ledger.accept(paymentId(), 1000);
+    for (let i = 0; i < 5; i++) await acceptOne(ledger, paymentId(), 1000);
     await expect.poll(() => fakes.default.posts.length).toBeGreaterThan(0);
 
     // (While an alarm handler runs, getAlarm() is null until the handler re-arms it.)
@@ -96,8 +96,8 @@ describe("dispatch", () => {
     const stuck = paymentId();
     fakes.default.poisoned.add(stuck);
     fakes.fallback.poisoned.add(stuck);
-    await ledger.accept(stuck, 100);
-    for (let i = 0; i < 20; i++) await ledger.accept(paymentId(), 100);
+    await acceptOne(ledger, stuck, 100);
+    for (let i = 0; i < 20; i++) await acceptOne(ledger, paymentId(), 100);
     await expect.poll(() => ledger.summary(...ALL_TIME)).toMatchObject({ default: { totalRequests: 20 } });
     // Never abandoned: still waiting, still retried.
     expect((await ledger.stats()).waiting).toBe(1);
@@ -116,7 +116,7 @@ describe("dispatch", () => {
     let peak = 0;
     const inFlight = () => ledger.stats().then((s) => Math.max(s.processors.default.inFlight, s.processors.fallback.inFlight));
     for (let i = 0; i < 40; i++) {
-      await ledger.accept(paymentId(), 100);
+      await acceptOne(ledger, paymentId(), 100);
       peak = Math.max(peak, await inFlight());
     }
     await expect.poll(() => ledger.stats().then((s) => s.waiting)).toBe(0);

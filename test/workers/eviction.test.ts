@@ -4,19 +4,19 @@
 import { abortAllDurableObjects, evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { fakeProcessors } from "./fake-processors.ts";
-import { ALL_TIME, freshLedger, paymentId } from "./helpers.ts";
+import { ALL_TIME, acceptOne, freshLedger, paymentId } from "./helpers.ts";
 
 describe("eviction and crashes", () => {
   it("rebuilds the books and the duplicate check from storage after eviction", async () => {
     fakeProcessors();
     const ledger = freshLedger();
     const id = paymentId();
-    await ledger.accept(id, 100);
+    await acceptOne(ledger, id, 100);
     await expect.poll(() => ledger.summary(...ALL_TIME)).toMatchObject({ default: { totalRequests: 1 } });
 
     await evictDurableObject(ledger);
     expect(await ledger.summary(...ALL_TIME)).toMatchObject({ default: { totalRequests: 1, totalAmount: 1 } });
-    expect(await ledger.accept(id, 100)).toBe("duplicate");
+    expect(await acceptOne(ledger, id, 100)).toBe("duplicate");
   });
 
   it("settles the payment that was on the wire when the object died, once, on the processor it went to", async () => {
@@ -25,7 +25,7 @@ describe("eviction and crashes", () => {
     const name = crypto.randomUUID();
     let ledger = freshLedger(name);
     const onTheWire = paymentId();
-    await ledger.accept(onTheWire, 250);
+    await acceptOne(ledger, onTheWire, 250);
     await expect.poll(() => fakes.default.postsFor(onTheWire).length).toBe(1);
 
     await abortAllDurableObjects(); // like SIGKILL: no chance to finish anything
@@ -36,7 +36,7 @@ describe("eviction and crashes", () => {
     fakes.default.mode = "fail";
 
     const queued = paymentId();
-    await ledger.accept(queued, 100); // wakes the object; this one goes to fallback
+    await acceptOne(ledger, queued, 100); // wakes the object; this one goes to fallback
     await expect.poll(() => ledger.summary(...ALL_TIME)).toEqual({
       default: { totalRequests: 1, totalAmount: 2.5 },
       fallback: { totalRequests: 1, totalAmount: 1 },

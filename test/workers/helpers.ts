@@ -11,3 +11,9 @@ export const ALL_TIME = [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER] as co
 export function paymentId(): string {
   return crypto.randomUUID();
 }
+
+/** Hands the ledger one payment, as an outbox would, accepted now. */
+export async function acceptOne(ledger: DurableObjectStub<PaymentLedger>, correlationId: string, cents: number): Promise<string> {
+  const { results } = await ledger.accept([{ correlationId, cents, acceptedAt: Date.now() }]);
+  return results[0]!;
+}

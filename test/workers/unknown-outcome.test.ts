@@ -3,7 +3,7 @@
 // processor holds, and never sent to the other one meanwhile.
 import { describe, expect, it } from "vitest";
 import { fakeProcessors } from "./fake-processors.ts";
-import { ALL_TIME, freshLedger, paymentId } from "./helpers.ts";
+import { ALL_TIME, acceptOne, freshLedger, paymentId } from "./helpers.ts";
 
 describe("unknown outcomes", () => {
   it("after a timeout, finds the payment stored by a lookup and books it as stored", async () => {
@@ -11,7 +11,7 @@ describe("unknown outcomes", () => {
     fakes.default.mode = "hang";
     const ledger = freshLedger();
     const id = paymentId();
-    await ledger.accept(id, 700);
+    await acceptOne(ledger, id, 700);
     await expect.poll(() => fakes.default.postsFor(id).length).toBe(1);
 
     // The processor stores it after the caller has given up, as the real one does.
@@ -31,7 +31,7 @@ describe("unknown outcomes", () => {
     const id = paymentId();
     const earlier = "2025-07-10T12:00:00.000Z";
     fakes.default.stored.set(id, { amount: 12.34, requestedAt: earlier });
-    await ledger.accept(id, 1234);
+    await acceptOne(ledger, id, 1234);
     const at = Date.parse(earlier);
     await expect.poll(() => ledger.summary(at, at)).toMatchObject({ default: { totalRequests: 1, totalAmount: 12.34 } });
     expect(fakes.fallback.posts).toHaveLength(0);
@@ -42,7 +42,7 @@ describe("unknown outcomes", () => {
     fakes.default.mode = "hang";
     const ledger = freshLedger();
     const id = paymentId();
-    await ledger.accept(id, 100);
+    await acceptOne(ledger, id, 100);
     await expect.poll(() => fakes.default.postsFor(id).length).toBe(1);
     fakes.default.mode = "fail"; // never stores it: the attempt really was lost
 

@@ -1,0 +1,187 @@
+// Each API instance's own Durable Object, on that instance's own disk. A
+// payment is durable here before the client hears 202; from here it travels
+// to the ledger in batches. So a POST never waits for the engine process, the
+// processors, or the work those cause: only for one local write.
+//
+// A payment leaves the outbox only after the ledger has committed it, and the
+// ledger's accept is idempotent, so a crash on either side at any moment
+// loses nothing and queues nothing twice.
+import { DurableObject } from "cloudflare:workers";
+import { ledger } from "../workers/ledger.ts";
+import { retryDelayMs } from "./backoff.ts";
+import type { AcceptResult, IncomingPayment } from "./queue.ts";
+
+// outbox: payments not yet handed to the ledger, in arrival order (rowid).
+// seen:   every payment this instance accepted since the last purge it knows
+//         of, so a client's retry gets its answer here and now.
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS outbox (
+  correlation_id TEXT PRIMARY KEY,
+  amount_cents   INTEGER NOT NULL,
+  accepted_at    INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS seen (
+  correlation_id TEXT PRIMARY KEY,
+  amount_cents   INTEGER NOT NULL,
+  accepted_at    INTEGER NOT NULL
+) WITHOUT ROWID;
+`;
+
+/** Wait this long after a payment arrives before forwarding, so one hop carries several. */
+const GATHER_MS = 2;
+/** Payments per hop to the ledger. */
+const BATCH = 256;
+/** While anything waits here, the alarm fires at least this often: after a restart it is what wakes us. */
+const WATCHDOG_MS = 1_000;
+
+type Row = { rowid: number; correlation_id: string; amount_cents: number; accepted_at: number };
+
+export class PaymentOutbox extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  /** Payments arrived since the last group commit, with their callers waiting. */
+  private intake: Array<{ correlationId: string; cents: number; resolve: (r: AcceptResult) => void; reject: (e: unknown) => void }> = [];
+  private forwardTimer: ReturnType<typeof setTimeout> | null = null;
+  private forwarding = false;
+  /** Failed hops in a row, for the backoff. */
+  private failures = 0;
+  /** The ledger's last purge as this instance has heard of it. */
+  private purgedAt = 0;
+  private alarmArmed = false;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    void ctx.blockConcurrencyWhile(async () => {
+      this.sql.exec(SCHEMA);
+      this.alarmArmed = (await ctx.storage.getAlarm()) !== null;
+      if (this.pending() > 0) this.forwardSoon(0);
+    });
+  }
+
+  /**
+   * Stores a payment; the output gate holds the answer until it is on disk.
+   * A correlationId this instance has seen is not stored twice: the same
+   * amount is a client's retry, another amount a conflict. (One first seen by
+   * another instance is the ledger's call: it keeps the first amount and
+   * pays it once.)
+   *
+   * Payments arriving together share one transaction (group commit): each
+   * commit waits for the disk, and on one thread every request behind it
+   * would wait too.
+   */
+  accept(correlationId: string, cents: number): Promise<AcceptResult> {
+    if (typeof correlationId !== "string" || !Number.isSafeInteger(cents) || cents <= 0) {
+      return Promise.reject(new TypeError("accept(correlationId: string, cents: positive integer)"));
+    }
+    return new Promise((resolve, reject) => {
+      this.intake.push({ correlationId, cents, resolve, reject });
+      if (this.intake.length === 1) setTimeout(() => this.flushIntake(), 0);
+    });
+  }
+
+  /** Forgets what waits here; the ledger drops anything accepted before its own purge. */
+  purge(): void {
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("DELETE FROM outbox");
+      this.sql.exec("DELETE FROM seen");
+    });
+  }
+
+  /** Payments stored here and not yet handed to the ledger. */
+  pending(): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n;
+  }
+
+  override async alarm(): Promise<void> {
+    this.alarmArmed = false;
+    await this.forward();
+    if (this.pending() > 0) this.armWatchdog();
+  }
+
+  private flushIntake(): void {
+    const batch = this.intake;
+    this.intake = [];
+    let results: AcceptResult[];
+    try {
+      const now = Date.now();
+      results = this.ctx.storage.transactionSync(() => batch.map((p) => store(this.sql, p.correlationId, p.cents, now)));
+    } catch (error) {
+      for (const payment of batch) payment.reject(error);
+      return;
+    }
+    if (results.some((r) => r !== "conflict")) {
+      this.armWatchdog();
+      this.forwardSoon(GATHER_MS);
+    }
+    batch.forEach((payment, i) => payment.resolve(results[i]!));
+  }
+
+  private forwardSoon(delayMs: number): void {
+    if (this.forwardTimer !== null || this.forwarding) return;
+    this.forwardTimer = setTimeout(() => {
+      this.forwardTimer = null;
+      void this.forward();
+    }, delayMs);
+  }
+
+  /**
+   * Hands everything waiting to the ledger, a batch per hop, until nothing
+   * waits; what arrives during a hop goes in the next. On failure, tries
+   * again with backoff.
+   */
+  private async forward(): Promise<void> {
+    if (this.forwarding) return;
+    this.forwarding = true;
+    try {
+      for (;;) {
+        const rows = this.sql
+          .exec<Row>("SELECT rowid, correlation_id, amount_cents, accepted_at FROM outbox ORDER BY rowid LIMIT ?", BATCH)
+          .toArray();
+        if (rows.length === 0) break;
+        const batch: IncomingPayment[] = rows.map((r) => ({ correlationId: r.correlation_id, cents: r.amount_cents, acceptedAt: r.accepted_at }));
+        const { results, purgedAt } = await ledger(this.env).accept(batch);
+        this.ctx.storage.transactionSync(() => {
+          // Only the rows as sent: one refreshed meanwhile by a client's retry goes again.
+          for (const r of rows) this.sql.exec("DELETE FROM outbox WHERE rowid = ? AND accepted_at = ?", r.rowid, r.accepted_at);
+          // Purged through another instance: what this one saw before is no longer known to anyone.
+          if (purgedAt > this.purgedAt) this.sql.exec("DELETE FROM seen WHERE accepted_at < ?", purgedAt);
+        });
+        this.purgedAt = Math.max(this.purgedAt, purgedAt);
+        results.forEach((result, i) => {
+          if (result === "conflict" || result === "invalid") {
+            console.warn(`payment ${batch[i]!.correlationId} not queued by the ledger: ${result}`);
+          }
+        });
+        this.failures = 0;
+      }
+    } catch (error) {
+      this.failures += 1;
+      console.error(`ledger unreachable, payments wait in the outbox: ${error instanceof Error ? error.message : String(error)}`);
+      this.forwarding = false;
+      this.forwardSoon(retryDelayMs(this.failures));
+      return;
+    }
+    this.forwarding = false;
+  }
+
+  private armWatchdog(): void {
+    if (this.alarmArmed) return;
+    this.alarmArmed = true;
+    void this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
+  }
+}
+
+/**
+ * Stores a new payment, or recognizes one this instance has seen. A retry
+ * goes to the ledger again, with a fresh acceptedAt: harmless if the ledger
+ * holds it, and it revives it if a purge elsewhere made the ledger forget it
+ * while this instance still remembered it.
+ */
+function store(sql: SqlStorage, correlationId: string, cents: number, now: number): AcceptResult {
+  const seen = sql.exec<{ amount_cents: number }>("SELECT amount_cents FROM seen WHERE correlation_id = ?", correlationId).toArray()[0];
+  if (seen !== undefined && seen.amount_cents !== cents) return "conflict";
+  const upsert = "ON CONFLICT (correlation_id) DO UPDATE SET accepted_at = excluded.accepted_at";
+  sql.exec(`INSERT INTO seen (correlation_id, amount_cents, accepted_at) VALUES (?, ?, ?) ${upsert}`, correlationId, cents, now);
+  sql.exec(`INSERT INTO outbox (correlation_id, amount_cents, accepted_at) VALUES (?, ?, ?) ${upsert}`, correlationId, cents, now);
+  return seen === undefined ? "accepted" : "duplicate";
+}

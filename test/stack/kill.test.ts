@@ -1,0 +1,168 @@
+// The production topology run natively (scripts/stack.mjs: nginx on 9999, two
+// API instances, the engine, each under its compose.yaml CPU and memory
+// limits) against in-process processor stand-ins. Under load, the engine, or
+// an API instance holding payments it has not handed over yet, is SIGKILLed
+// and brought back: every acknowledged payment must still be paid exactly
+// once, and the service's books must equal the processors'.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { admin, drained, postPayment, serviceSummary, startProcessors, type StandIn } from "../integration/harness.ts";
+import { killService, nginxObtainable, restartService, startStack, type Stack } from "../../scripts/stack.mjs";
+
+const URL = "http://127.0.0.1:9999";
+const CLIENTS = 30;
+const LOAD_MS = 8_000;
+const KILL_AT_MS = 3_000;
+const AFTER_RESTART_MS = 3_000;
+const FROZEN_MS = 500;
+
+const canRun = nginxObtainable();
+if (!canRun) {
+  console.warn("test/stack skipped: nginx is not installed and cannot be installed here (not root); `apt-get install nginx-light` to run it");
+}
+
+describe.skipIf(!canRun)("native stack under compose limits", () => {
+  let processors: { default: StandIn; fallback: StandIn };
+  let stack: Stack | undefined;
+  let runDir: string;
+
+  beforeAll(async () => {
+    processors = await startProcessors();
+    runDir = mkdtempSync(join(tmpdir(), "rinha-stack-"));
+    stack = await startStack({
+      runDir,
+      processors: { default: processors.default.url, fallback: processors.fallback.url },
+      logDir: join(runDir, "logs"),
+      groupPrefix: "rinha-test-",
+      log: (line) => console.log(`[stack] ${line}`),
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+    await processors?.default.processor.close();
+    await processors?.fallback.processor.close();
+    if (runDir) rmSync(runDir, { recursive: true, force: true });
+  }, 30_000);
+
+  beforeEach(async () => {
+    await fetch(`${URL}/purge-payments`, { method: "POST" });
+    await admin.purge(processors.default);
+    await admin.purge(processors.fallback);
+  });
+
+  it("pays every acknowledged payment exactly once across a SIGKILL of the engine under load", async () => {
+    for (const s of stack!.stats()) {
+      if (stack!.state.cgroups) expect(s.name === "processors (stand-ins)" || s.inGroup, `${s.name} runs inside its cgroups`).toBe(true);
+    }
+    await admin.set(processors.default, "delay", 200); // keep payments on the wire when the kill comes
+    const load = startLoad();
+
+    await sleep(KILL_AT_MS);
+    const before = (await (await fetch(`${URL}/internal/stats`)).json()) as { waiting: number };
+    const ackedBeforeKill = load.acknowledged.size;
+    await killService("engine", "SIGKILL");
+    const killedAt = load.elapsed();
+    await restartService("engine");
+    const restartedAt = load.elapsed();
+    await load.runUntil(Date.now() + AFTER_RESTART_MS);
+    console.log(
+      `load: ${load.describe()} (${ackedBeforeKill} before the kill); waiting at kill ${before.waiting}; ` +
+        `killed at ${killedAt} ms, back at ${restartedAt} ms`,
+    );
+    expect(before.waiting, "the kill lands on unfinished work").toBeGreaterThan(0);
+    expect(load.acknowledged.size, "load went on after the restart").toBeGreaterThan(ackedBeforeKill);
+
+    await expectEveryAcknowledgedPaymentPaidOnce(load);
+    const engine = stack!.stats().find((s) => s.name === "engine")!;
+    console.log(
+      `engine after the run: pid ${engine.pid}, restarts ${stack!.state.services.find((s) => s.name === "engine")!.restarts}, ` +
+        `cgroup peak ${((engine.cgroup?.peakBytes ?? 0) / 2 ** 20).toFixed(1)} MiB, throttled ${engine.cgroup?.throttled ?? "-"} periods, OOM kills ${engine.cgroup?.oomKills ?? "-"}`,
+    );
+  }, 110_000);
+
+  it("pays every acknowledged payment exactly once across a SIGKILL of an API instance holding payments it has not handed over", async () => {
+    await admin.set(processors.default, "delay", 0);
+    const load = startLoad();
+    await sleep(KILL_AT_MS);
+    // Freeze the engine so the outboxes fill: what api-1 acknowledges now is on its disk only.
+    await killService("engine", "SIGSTOP");
+    const ackedBeforeFreeze = load.acknowledged.size;
+    await sleep(FROZEN_MS);
+    await killService("api-1", "SIGKILL");
+    // No more load: nothing but api-1's own recovery may bring its payments out.
+    await load.stopNow();
+    const ackedWhileFrozen = load.acknowledged.size - ackedBeforeFreeze;
+    await killService("engine", "SIGCONT");
+    await restartService("api-1");
+    console.log(`load: ${load.describe()}; ${ackedWhileFrozen} acknowledged while the engine was frozen, then api-1 killed`);
+    expect(ackedWhileFrozen, "the kill lands on payments only the outboxes hold").toBeGreaterThan(0);
+
+    await expectEveryAcknowledgedPaymentPaidOnce(load);
+  }, 110_000);
+
+  type Load = ReturnType<typeof startLoad>;
+
+  /** CLIENTS closed-loop clients posting payments until told when to stop. */
+  function startLoad() {
+    const posted = new Set<string>();
+    const acknowledged = new Set<string>();
+    const refused: number[] = [];
+    const started = Date.now();
+    let loadUntil = started + LOAD_MS;
+    const client = async () => {
+      while (Date.now() < loadUntil) {
+        const id = crypto.randomUUID();
+        posted.add(id);
+        const status = await postPayment(URL, id, Math.floor(1 + Math.random() * 9999) / 100);
+        if (status >= 200 && status < 300) acknowledged.add(id);
+        else {
+          refused.push(status);
+          await sleep(20); // an instance is down: no busy loop
+        }
+      }
+    };
+    const clients = Promise.all(Array.from({ length: CLIENTS }, client));
+    return {
+      posted,
+      acknowledged,
+      elapsed: () => Date.now() - started,
+      /** Goes on at least until `until`, then waits for the clients to finish. */
+      async runUntil(until: number) {
+        loadUntil = Math.max(loadUntil, until);
+        await clients;
+      },
+      async stopNow() {
+        loadUntil = 0;
+        await clients;
+      },
+      describe: () => `${posted.size} posted, ${acknowledged.size} acknowledged, ${refused.length} refused`,
+    };
+  }
+
+  async function expectEveryAcknowledgedPaymentPaidOnce(load: Load) {
+    await drained(URL, 60_000);
+    const atDefault = await admin.ids(processors.default);
+    const atFallback = await admin.ids(processors.fallback);
+    const held = new Set([...atDefault, ...atFallback]);
+    expect(held.size, "no payment held by both processors").toBe(atDefault.length + atFallback.length);
+    const lost = [...load.acknowledged].filter((id) => !held.has(id));
+    expect(lost, "every acknowledged payment is held by a processor").toEqual([]);
+    for (const id of held) expect(load.posted.has(id), `${id} was posted by us`).toBe(true);
+
+    const ours = await serviceSummary(URL);
+    const theirs = { default: await admin.summary(processors.default), fallback: await admin.summary(processors.fallback) };
+    for (const p of ["default", "fallback"] as const) {
+      expect(ours[p].totalRequests, `${p} count`).toBe(theirs[p].totalRequests);
+      expect(ours[p].totalAmount, `${p} amount`).toBeCloseTo(theirs[p].totalAmount, 2);
+    }
+    expect(ours.default.totalRequests).toBe(atDefault.length);
+    expect(ours.fallback.totalRequests).toBe(atFallback.length);
+  }
+});
+
+function sleep(ms: number) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
