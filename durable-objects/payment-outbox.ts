@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS seen (
 `;
 
 /** Wait this long after a payment arrives before forwarding, so one hop carries several. */
-const GATHER_MS = 2;
+const GATHER_MS = 20;
 /** Payments per hop to the ledger. */
 const BATCH = 256;
 /** While anything waits here, the alarm fires at least this often: after a restart it is what wakes us. */
@@ -125,13 +125,14 @@ export class PaymentOutbox extends DurableObject<Env> {
   }
 
   /**
-   * Hands everything waiting to the ledger, a batch per hop, until nothing
-   * waits; what arrives during a hop goes in the next. On failure, tries
-   * again with backoff.
+   * Hands what waits to the ledger, a batch per hop. Full batches follow each
+   * other at once; after a partial one, the next waits GATHER_MS so that
+   * hops stay few. On failure, tries again with backoff.
    */
   private async forward(): Promise<void> {
     if (this.forwarding) return;
     this.forwarding = true;
+    let more = false;
     try {
       for (;;) {
         const rows = this.sql
@@ -153,6 +154,10 @@ export class PaymentOutbox extends DurableObject<Env> {
           }
         });
         this.failures = 0;
+        if (rows.length < BATCH) {
+          more = this.pending() > 0;
+          break;
+        }
       }
     } catch (error) {
       this.failures += 1;
@@ -162,6 +167,7 @@ export class PaymentOutbox extends DurableObject<Env> {
       return;
     }
     this.forwarding = false;
+    if (more) this.forwardSoon(GATHER_MS);
   }
 
   private armWatchdog(): void {
