@@ -119,6 +119,39 @@ describe("recovery", () => {
     recordResult(state, probe, "success", 100);
     expect(admit(state, "default", 100, 4)).toEqual(send("default", true));
   });
+
+  it("gives default's probe a moment before a just-recovered fallback takes the backlog", () => {
+    // The short run at 40 s: both come back at once, and fallback's probe happened to answer first.
+    const state = initialRouting();
+    failing(state, "default", 0);
+    failing(state, "fallback", 0);
+    const fallbackProbe = send("fallback", true);
+    recordSent(state, fallbackProbe, 40_000);
+    recordResult(state, fallbackProbe, "success", 40_010);
+    const defaultProbe = admit(state, "default", 40_010, 4)!;
+    recordSent(state, defaultProbe, 40_010);
+
+    const waitedLong = 25_000;
+    expect(route(state, 40_011, waitedLong)).toEqual({ waitUntil: 40_010 + PROBE_PATIENCE_MS });
+    recordResult(state, defaultProbe, "success", 40_030, 20);
+    expect(route(state, 40_031, waitedLong)).toEqual({ go: send("default") });
+  });
+
+  it("lets fallback take the backlog if default's probe does not answer in that moment", () => {
+    const state = initialRouting();
+    failing(state, "default", 0);
+    failing(state, "fallback", 0);
+    const fallbackProbe = send("fallback", true);
+    recordSent(state, fallbackProbe, 40_000);
+    recordResult(state, fallbackProbe, "success", 40_010);
+    recordSent(state, admit(state, "default", 40_010, 4)!, 40_010); // sleeps on in a slow, failing default
+
+    const later = 40_010 + PROBE_PATIENCE_MS;
+    const nextProbe = route(state, later, 25_000);
+    expect(nextProbe).toEqual({ go: send("default", true) });
+    recordSent(state, send("default", true), later);
+    expect(route(state, later, 25_000)).toEqual({ go: send("fallback") });
+  });
 });
 
 describe("health polls", () => {

@@ -21,6 +21,8 @@ export type ProcessorState = {
   latencyMs: number;
   /** The delay the processor itself reported at its last health poll, if any. */
   reportedDelayMs: number | null;
+  /** When its last failing spell ended (0: never failed). */
+  recoveredAt: number;
 };
 
 export type RoutingState = Record<ProcessorName, ProcessorState>;
@@ -45,6 +47,7 @@ export function initialRouting(): RoutingState {
     inFlight: 0,
     latencyMs: 0,
     reportedDelayMs: null,
+    recoveredAt: 0,
   });
   return { default: fresh(), fallback: fresh() };
 }
@@ -91,13 +94,22 @@ export function route(
 ): Route {
   const toDefault = admit(state, "default", now, limits.maxInFlight);
   if (toDefault) return { go: toDefault };
-  const patientUntil = acceptedAt + limits.fallbackAfterMs;
+  // Both often come back together, and fallback's probe may simply answer
+  // first: give default's probe (sent when fallback came back) a moment to
+  // answer before fallback takes the whole backlog.
+  const patientUntil = Math.max(acceptedAt + limits.fallbackAfterMs, defaultsTurnUntil(state));
   if (now >= patientUntil && !keepsUp(state.default, limits, backlog)) {
     const toFallback = admit(state, "fallback", now, limits.maxInFlight);
     if (toFallback) return { go: toFallback };
   }
   const fallbackChance = now >= patientUntil ? nextChanceAt(state, "fallback", now) : patientUntil;
   return { waitUntil: Math.min(nextChanceAt(state, "default", now), fallbackChance) };
+}
+
+/** Until when a failing default gets to answer its probe before a just-recovered fallback takes its payments. */
+function defaultsTurnUntil(state: RoutingState): number {
+  if (state.default.failures === 0 || state.fallback.recoveredAt === 0) return 0;
+  return state.fallback.recoveredAt + PROBE_PATIENCE_MS;
 }
 
 /**
@@ -167,6 +179,7 @@ export function recordResult(
     p.latencyMs = p.latencyMs === 0 ? latencyMs : 0.9 * p.latencyMs + 0.1 * latencyMs;
   }
   if (result === "success") {
+    if (p.failures > 0) p.recoveredAt = now;
     p.failures = 0;
     p.retryAt = 0;
     // Conditions often change for both at once: when one comes back, probe
@@ -189,6 +202,7 @@ export function recordHealth(state: RoutingState, processor: ProcessorName, heal
   const p = state[processor];
   p.reportedDelayMs = health.minResponseTime;
   if (!health.failing) {
+    if (p.failures > 0) p.recoveredAt = now;
     p.failures = 0;
     p.retryAt = 0;
   } else if (p.failures === 0) {
