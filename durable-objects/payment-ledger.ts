@@ -47,6 +47,8 @@ const HEALTH_INTERVAL_MS = 5_100;
 const HEALTH_TIMEOUT_MS = 12_000;
 /** Due payments read per query. */
 const BATCH = 64;
+/** How old the count of waiting payments may be when routing asks for it. */
+const BACKLOG_COUNT_MS = 100;
 /** Never re-arm the alarm closer than this: a payment waiting for a processor should not spin. */
 const MIN_WAKE_MS = 10;
 
@@ -69,6 +71,8 @@ export class PaymentLedger extends DurableObject<Env> {
   private alarmAt: number | null = null;
   private readonly healthPolledAt: Record<ProcessorName, number> = { default: 0, fallback: 0 };
   private pumpScheduled = false;
+  private backlogCount = 0;
+  private backlogCountedAt = -Infinity;
   /**
    * Until when the oldest due payment must wait (Infinity: until a processor
    * answers). Only time, an answer or a health poll can move it, and those
@@ -136,6 +140,7 @@ export class PaymentLedger extends DurableObject<Env> {
   purge(): void {
     this.generation += 1;
     this.stalledUntil = 0;
+    this.backlogCountedAt = -Infinity;
     this.purgedAt = Date.now();
     this.ctx.storage.transactionSync(() => {
       forgetEverything(this.sql);
@@ -177,23 +182,51 @@ export class PaymentLedger extends DurableObject<Env> {
    */
   private pump(): void {
     const now = Date.now();
+    const room = this.room();
+    if (room === 0) {
+      // Every slot is taken: nothing could start, and only an answer frees a
+      // slot (and runs the pump). Reading the queue now would be pure cost,
+      // paid once per answer while a backlog waits.
+      this.stalledUntil = Infinity;
+      this.pollHealthIfDue(now);
+      this.rearm(now, Infinity);
+      return;
+    }
     let waitUntil = Infinity;
     let started = 0;
-    let waiting: number | undefined;
-    const backlog = () => (waiting ??= queueDepth(this.sql).waiting);
-    const due = duePayments(this.sql, now, BATCH);
+    const limit = Math.min(BATCH, room);
+    const due = duePayments(this.sql, now, limit);
     this.stalledUntil = 0;
     due.forEach((payment, i) => {
-      const notBefore = this.dispatch(payment, now, backlog);
+      const notBefore = this.dispatch(payment, now, () => this.backlog(now));
       if (notBefore === null) started += 1;
       else waitUntil = Math.min(waitUntil, notBefore);
       if (i === 0 && notBefore !== null && payment.status === "queued") this.stalledUntil = notBefore;
     });
     // A full batch that all went out: more may be ready. (Not when some had to
     // wait: they would head the next batch too, and the pump would spin.)
-    if (started === BATCH) this.schedulePump();
+    if (started === limit) this.schedulePump();
     if (due.length > 0 || this.inFlight() > 0) this.pollHealthIfDue(now);
     this.rearm(now, waitUntil);
+  }
+
+  /** Free slots on the wire, both processors together. */
+  private room(): number {
+    return PROCESSORS.reduce((sum, name) => sum + Math.max(0, this.config.maxInFlight - this.routing[name].inFlight), 0);
+  }
+
+  /**
+   * How many payments wait, for routing's "can default clear this in time?".
+   * Counting is a scan of the queue, and the question is asked once per pump
+   * while default is busy: with thousands waiting, counting every time cost
+   * more than paying. A tenth of a second old is as good.
+   */
+  private backlog(now: number): number {
+    if (now - this.backlogCountedAt >= BACKLOG_COUNT_MS) {
+      this.backlogCount = queueDepth(this.sql).waiting;
+      this.backlogCountedAt = now;
+    }
+    return this.backlogCount;
   }
 
   /**
