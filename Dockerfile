@@ -39,14 +39,15 @@ COPY workerd/*.capnp /app/workerd/
 COPY --chmod=755 deploy/entrypoint.sh /app/deploy/entrypoint.sh
 
 # compose's healthchecks run `healthcheck SOCKET`.
-# Mount points of the named volumes: sockets shared with the balancer, the ledger's SQLite.
+# Mount points of the named volumes: sockets shared with the balancer; the ledger's
+# SQLite (engine) or the instance's outbox (api-1, api-2).
 # hadolint ignore=SC2016
 RUN printf '#!/bin/sh\nexec "${APP_DIR:-/app}/deploy/entrypoint.sh" healthcheck "$1"\n' > /usr/local/bin/healthcheck \
  && chmod 755 /usr/local/bin/healthcheck \
  && mkdir -p /run/payments /var/lib/payments \
  && workerd --version
 
-# Runs as root, on purpose: the engine writes the `ledger` volume and every role
+# Runs as root, on purpose: the engine and the APIs write their data volumes and every role
 # creates its socket in the `sockets` volume, which the nginx container (another
 # image, other users) mounts too. Named volumes take their owner from whichever
 # container first mounts them, and a volume left by an earlier run keeps its
