@@ -1,4 +1,4 @@
-// The Durable Object that owns every payment: it queues what the API accepts,
+// The Durable Object that owns every payment: it queues what the API instances' outboxes hand over,
 // dispatches it to the processors, and keeps the books the summary is read from.
 //
 // Dispatch is a pump: it claims due payments while a processor can take them
