@@ -1,5 +1,6 @@
-// The Durable Object that owns every payment: it queues what the API instances' outboxes hand over,
-// dispatches it to the processors, and keeps the books the summary is read from.
+// The Durable Object that owns every payment: it queues what the API
+// instances' outboxes hand over, dispatches it to the processors, and keeps
+// the books the summary is read from.
 //
 // Dispatch is a pump: it claims due payments while a processor can take them
 // and starts their requests without waiting for them. Each answer books or
