@@ -38,8 +38,6 @@ type Row = { rowid: number; correlation_id: string; amount_cents: number; accept
 
 export class PaymentOutbox extends DurableObject<Env> {
   private readonly sql: SqlStorage;
-  /** Payments arrived since the last group commit, with their callers waiting. */
-  private intake: Array<{ correlationId: string; cents: number; resolve: (r: AcceptResult) => void; reject: (e: unknown) => void }> = [];
   private forwardTimer: ReturnType<typeof setTimeout> | null = null;
   private forwarding = false;
   /** Failed hops in a row, for the backoff. */
@@ -65,18 +63,21 @@ export class PaymentOutbox extends DurableObject<Env> {
    * another instance is the ledger's call: it keeps the first amount and
    * pays it once.)
    *
-   * Payments arriving together share one transaction (group commit): each
-   * commit waits for the disk, and on one thread every request behind it
-   * would wait too.
+   * Written at once, not gathered behind a setTimeout(0) for a group commit:
+   * workerd already folds the writes of concurrent requests into its next
+   * commit, and the timer cost ~1.4 ms of p50 (at 500 POST/s, direct writes:
+   * p50 2.26, p99 23.7 ms; gathered: 4.00 and 36.1 ms).
    */
-  accept(correlationId: string, cents: number): Promise<AcceptResult> {
+  accept(correlationId: string, cents: number): AcceptResult {
     if (typeof correlationId !== "string" || !Number.isSafeInteger(cents) || cents <= 0) {
-      return Promise.reject(new TypeError("accept(correlationId: string, cents: positive integer)"));
+      throw new TypeError("accept(correlationId: string, cents: positive integer)");
     }
-    return new Promise((resolve, reject) => {
-      this.intake.push({ correlationId, cents, resolve, reject });
-      if (this.intake.length === 1) setTimeout(() => this.flushIntake(), 0);
-    });
+    const result = this.ctx.storage.transactionSync(() => store(this.sql, correlationId, cents, Date.now()));
+    if (result !== "conflict") {
+      this.armWatchdog();
+      this.forwardSoon(GATHER_MS);
+    }
+    return result;
   }
 
   /** Forgets what waits here; the ledger drops anything accepted before its own purge. */
@@ -96,24 +97,6 @@ export class PaymentOutbox extends DurableObject<Env> {
     this.alarmArmed = false;
     await this.forward();
     if (this.pending() > 0) this.armWatchdog();
-  }
-
-  private flushIntake(): void {
-    const batch = this.intake;
-    this.intake = [];
-    let results: AcceptResult[];
-    try {
-      const now = Date.now();
-      results = this.ctx.storage.transactionSync(() => batch.map((p) => store(this.sql, p.correlationId, p.cents, now)));
-    } catch (error) {
-      for (const payment of batch) payment.reject(error);
-      return;
-    }
-    if (results.some((r) => r !== "conflict")) {
-      this.armWatchdog();
-      this.forwardSoon(GATHER_MS);
-    }
-    batch.forEach((payment, i) => payment.resolve(results[i]!));
   }
 
   private forwardSoon(delayMs: number): void {
