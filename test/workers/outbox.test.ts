@@ -102,15 +102,28 @@ describe("outbox", () => {
     expect(await acceptOne(ledger, paymentId(), 100)).toBe("accepted");
   });
 
-  it("never lets a malformed row block the ones behind it", async () => {
-    fakeProcessors();
+  it("never lets a malformed row block the ones behind it, and stores none of them", async () => {
+    fakeProcessors().default.mode = "hang";
     const ledger = freshLedger();
-    const good = paymentId();
     const { results } = await ledger.accept([
-      { correlationId: good, cents: 100, acceptedAt: Date.now() },
+      { correlationId: paymentId(), cents: 100, acceptedAt: Date.now() },
       { correlationId: paymentId(), cents: -5, acceptedAt: Date.now() },
       { correlationId: paymentId(), cents: 1.5, acceptedAt: Date.now() },
+      { correlationId: paymentId(), cents: 100, acceptedAt: Number.NaN },
+      { cents: 100, acceptedAt: Date.now() } as never,
+      null as never,
     ]);
-    expect(results).toEqual(["accepted", "invalid", "invalid"]);
+    expect(results).toEqual(["accepted", "invalid", "invalid", "invalid", "invalid", "invalid"]);
+    expect((await ledger.stats()).waiting).toBe(1);
+  });
+
+  it("refuses a malformed payment and stores nothing", async () => {
+    const outbox = freshOutbox();
+    await runInDurableObject(outbox, (instance) => {
+      expect(() => instance.accept(paymentId(), 0)).toThrow(TypeError);
+      expect(() => instance.accept(paymentId(), 1.5)).toThrow(TypeError);
+      expect(() => instance.accept(42 as never, 100)).toThrow(TypeError);
+    });
+    expect(await outbox.pending()).toBe(0);
   });
 });
