@@ -17,6 +17,24 @@ function answered(state: RoutingState, processor: ProcessorName, ms: number): vo
   recordResult(state, choice, "success", 0, ms);
 }
 
+/** Takes every in-flight slot of `processor`. */
+function fill(state: RoutingState, processor: ProcessorName): void {
+  for (let i = 0; i < limits.maxInFlight; i++) recordSent(state, send(processor));
+}
+
+/**
+ * Both failing, then both back at 40 s, fallback's probe answering first
+ * (at 40,010) and default's probe leaving then: the short run's recovery.
+ */
+function bothBackFallbackFirst(state: RoutingState): void {
+  failing(state, "default", 0);
+  failing(state, "fallback", 0);
+  const fallbackProbe = send("fallback", true);
+  recordSent(state, fallbackProbe, 40_000);
+  recordResult(state, fallbackProbe, "success", 40_010);
+  recordSent(state, admit(state, "default", 40_010, 4)!, 40_010);
+}
+
 function failing(state: RoutingState, processor: ProcessorName, now: number): void {
   const choice = send(processor);
   recordSent(state, choice);
@@ -57,7 +75,7 @@ describe("route", () => {
   it("keeps a backlog on a busy default that answers fast enough to clear it in time", () => {
     const state = initialRouting();
     answered(state, "default", 20); // 4 at a time, 20 ms each: 200 a second
-    for (let i = 0; i < limits.maxInFlight; i++) recordSent(state, send("default"));
+    fill(state, "default");
     // 1,000 waiting clear in 5 s < 10 s: even a payment that waited 30 s stays for default.
     expect(route(state, 30_000, 0, limits, 1_000)).toEqual({ waitUntil: Infinity });
   });
@@ -65,11 +83,11 @@ describe("route", () => {
   it("spills old payments to fallback when a busy default is too slow for the backlog", () => {
     const state = initialRouting();
     answered(state, "default", 1_000); // 4 a second
-    for (let i = 0; i < limits.maxInFlight; i++) recordSent(state, send("default"));
+    fill(state, "default");
     // 100 waiting need 25 s: young payments wait, old ones spill.
     expect(route(state, 100, 0, limits, 100)).toEqual({ waitUntil: 10_000 });
     expect(route(state, 10_000, 0, limits, 100)).toEqual({ go: send("fallback") });
-    for (let i = 0; i < limits.maxInFlight; i++) recordSent(state, send("fallback"));
+    fill(state, "fallback");
     // Both full: an answer will free one, so there is no time to name.
     expect(route(state, 10_000, 0, limits, 100)).toEqual({ waitUntil: Infinity });
   });
@@ -121,30 +139,18 @@ describe("recovery", () => {
   });
 
   it("gives default's probe a moment before a just-recovered fallback takes the backlog", () => {
-    // The short run at 40 s: both come back at once, and fallback's probe happened to answer first.
     const state = initialRouting();
-    failing(state, "default", 0);
-    failing(state, "fallback", 0);
-    const fallbackProbe = send("fallback", true);
-    recordSent(state, fallbackProbe, 40_000);
-    recordResult(state, fallbackProbe, "success", 40_010);
-    const defaultProbe = admit(state, "default", 40_010, 4)!;
-    recordSent(state, defaultProbe, 40_010);
+    bothBackFallbackFirst(state);
 
     const waitedLong = 25_000;
     expect(route(state, 40_011, waitedLong)).toEqual({ waitUntil: 40_010 + PROBE_PATIENCE_MS });
-    recordResult(state, defaultProbe, "success", 40_030, 20);
+    recordResult(state, send("default", true), "success", 40_030, 20);
     expect(route(state, 40_031, waitedLong)).toEqual({ go: send("default") });
   });
 
   it("lets fallback take the backlog if default's probe does not answer in that moment", () => {
     const state = initialRouting();
-    failing(state, "default", 0);
-    failing(state, "fallback", 0);
-    const fallbackProbe = send("fallback", true);
-    recordSent(state, fallbackProbe, 40_000);
-    recordResult(state, fallbackProbe, "success", 40_010);
-    recordSent(state, admit(state, "default", 40_010, 4)!, 40_010); // sleeps on in a slow, failing default
+    bothBackFallbackFirst(state); // default's probe sleeps on in a slow, failing default
 
     const later = 40_010 + PROBE_PATIENCE_MS;
     const nextProbe = route(state, later, 25_000);
@@ -174,7 +180,7 @@ describe("service time", () => {
     const state = initialRouting();
     answered(state, "default", 900); // seen late: this thread was busy
     recordHealth(state, "default", { failing: false, minResponseTime: 20 }, 0);
-    for (let i = 0; i < limits.maxInFlight; i++) recordSent(state, send("default"));
+    fill(state, "default");
     // 1,000 waiting at 20 ms per 4 clear in 5 s: old payments still wait for default.
     expect(route(state, 40_000, 20_000, limits, 1_000)).toEqual({ waitUntil: Infinity });
   });
@@ -183,7 +189,7 @@ describe("service time", () => {
     const state = initialRouting();
     recordHealth(state, "default", { failing: false, minResponseTime: 5_000 }, 0);
     answered(state, "default", 20);
-    for (let i = 0; i < limits.maxInFlight; i++) recordSent(state, send("default"));
+    fill(state, "default");
     expect(route(state, 40_000, 20_000, limits, 1_000)).toEqual({ waitUntil: Infinity });
   });
 
@@ -191,7 +197,7 @@ describe("service time", () => {
     const state = initialRouting();
     recordHealth(state, "default", { failing: false, minResponseTime: 3_000 }, 0);
     answered(state, "default", 3_100);
-    for (let i = 0; i < limits.maxInFlight; i++) recordSent(state, send("default"));
+    fill(state, "default");
     expect(route(state, 40_000, 20_000, limits, 100)).toEqual({ go: send("fallback") });
   });
 });
@@ -216,7 +222,7 @@ describe("answer times", () => {
       recordResult(state, attempt, "failure", 0, 2_000);
     }
     recordHealth(state, "default", { failing: false, minResponseTime: 20 }, 0);
-    for (let i = 0; i < limits.maxInFlight; i++) recordSent(state, send("default"));
+    fill(state, "default");
     expect(state.default.latencyMs).toBe(20);
     expect(route(state, 40_000, 20_000, limits, 1_000)).toEqual({ waitUntil: Infinity });
   });
