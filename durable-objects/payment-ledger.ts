@@ -18,6 +18,7 @@ import {
   claimForSend,
   duePayments,
   enqueue,
+  isPayment,
   nextDueAt,
   queueDepth,
   recoverInterrupted,
@@ -396,12 +397,7 @@ function writeSetting(sql: SqlStorage, key: string, value: number): void {
 
 function isIncomingPayment(payment: unknown): payment is IncomingPayment {
   const p = payment as Partial<IncomingPayment> | null;
-  return (
-    typeof p === "object" && p !== null &&
-    typeof p.correlationId === "string" &&
-    Number.isSafeInteger(p.cents) && (p.cents as number) > 0 &&
-    Number.isSafeInteger(p.acceptedAt)
-  );
+  return typeof p === "object" && p !== null && isPayment(p.correlationId, p.cents) && Number.isSafeInteger(p.acceptedAt);
 }
 
 function logBug(error: unknown): void {

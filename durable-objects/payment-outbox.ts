@@ -9,7 +9,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { ledger } from "../workers/ledger.ts";
 import { retryDelayMs } from "./backoff.ts";
-import type { AcceptResult, IncomingPayment } from "./queue.ts";
+import { isPayment, type AcceptResult, type IncomingPayment } from "./queue.ts";
 
 // outbox: payments not yet handed to the ledger, in arrival order (rowid).
 // seen:   every payment this instance accepted since the last purge it knows
@@ -69,7 +69,7 @@ export class PaymentOutbox extends DurableObject<Env> {
    * p50 2.26, p99 23.7 ms; gathered: 4.00 and 36.1 ms).
    */
   accept(correlationId: string, cents: number): AcceptResult {
-    if (typeof correlationId !== "string" || !Number.isSafeInteger(cents) || cents <= 0) {
+    if (!isPayment(correlationId, cents)) {
       throw new TypeError("accept(correlationId: string, cents: positive integer)");
     }
     const result = this.ctx.storage.transactionSync(() => store(this.sql, correlationId, cents, Date.now()));

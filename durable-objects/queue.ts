@@ -8,6 +8,14 @@ export type LedgerAcceptResult = AcceptResult | "purged" | "invalid";
 /** A payment as an API instance's outbox forwards it to the ledger. */
 export type IncomingPayment = { correlationId: string; cents: number; acceptedAt: number };
 
+/**
+ * The shape every stored payment has. The API validated the request already;
+ * this guards the Durable Objects' own RPC entrances.
+ */
+export function isPayment(correlationId: unknown, cents: unknown): boolean {
+  return typeof correlationId === "string" && Number.isSafeInteger(cents) && (cents as number) > 0;
+}
+
 export type DuePayment = {
   correlationId: string;
   cents: number;
