@@ -35,10 +35,12 @@ import {
   recordResult,
   recordSent,
   route,
+  serviceTimeMs,
   type Choice,
   type ProcessorName,
   type RoutingState,
 } from "./routing.ts";
+import { answered, requestedAtFor, sent, type Wire } from "./requested-at.ts";
 import { migrate } from "./schema.ts";
 
 /** While anything is on the wire the alarm still fires this often, so progress never hinges on a callback. */
@@ -67,6 +69,8 @@ export class PaymentLedger extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly config: DispatchConfig;
   private readonly routing: RoutingState = initialRouting();
+  /** When each payment request now on the wire left, per processor: what requestedAt is dated from. */
+  private readonly wire: Record<ProcessorName, Wire> = { default: [], fallback: [] };
   /** Bumped by purge, so answers to requests sent before it change nothing. */
   private generation = 0;
   /** The alarm time as last set here, so the hot path need not read it back. */
@@ -265,33 +269,39 @@ export class PaymentLedger extends DurableObject<Env> {
    * One attempt to pay. Everything up to the first await runs at once, so the
    * claim and the in-flight count are in place before the pump looks again.
    * `pinned` says an earlier attempt to the same processor may have landed.
+   * The payment is dated with when the processor should store it
+   * (requested-at.ts), and booked with that very date.
    */
   private async send(payment: DuePayment, choice: Choice, pinned: boolean): Promise<void> {
     const generation = this.generation;
     const { correlationId, cents } = payment;
-    const requestedAt = Date.now();
-    claimForSend(this.sql, correlationId, choice.processor, requestedAt, requestedAt + this.config.settleAfterMs);
-    recordSent(this.routing, choice, requestedAt);
-    let answered = false;
+    const { processor } = choice;
+    const sentAt = Date.now();
+    const requestedAt = requestedAtFor(sentAt, serviceTimeMs(this.routing[processor]), this.wire[processor], this.config.timeoutMs);
+    claimForSend(this.sql, correlationId, processor, requestedAt, sentAt + this.config.settleAfterMs);
+    recordSent(this.routing, choice, sentAt);
+    sent(this.wire[processor], sentAt);
+    let succeeded = false;
     let latencyMs: number | undefined;
     try {
-      const url = this.config.urls[choice.processor];
-      const outcome = await sendPayment(url, { correlationId, cents, requestedAtMs: requestedAt }, this.config.timeoutMs);
-      if (outcome.kind !== "unknown") latencyMs = Date.now() - requestedAt;
+      const url = this.config.urls[processor];
+      const outcome = await sendPayment(url, { correlationId, cents, requestedAtMs: requestedAt }, this.config.timeoutMs)
+        .finally(() => answered(this.wire[processor], sentAt));
+      if (outcome.kind !== "unknown") latencyMs = Date.now() - sentAt;
       if (generation !== this.generation) return;
       switch (outcome.kind) {
         case "paid":
-          answered = true;
-          markPaid(this.sql, correlationId, choice.processor, requestedAt, cents);
+          succeeded = true;
+          markPaid(this.sql, correlationId, processor, requestedAt, cents);
           break;
         case "duplicate":
           // It got there before (an attempt whose answer we never saw): book it as the processor holds it.
-          answered = true;
-          await this.bookAsStored(payment, choice.processor);
+          succeeded = true;
+          await this.bookAsStored(payment, processor);
           break;
         case "rejected":
           // A 4xx other than 429 is about this payment, not the processor's health.
-          answered = outcome.status < 500 && outcome.status !== 429;
+          succeeded = outcome.status < 500 && outcome.status !== 429;
           this.retryLater(payment, pinned ? "unknown" : "queued", 0, payment.settleAfter);
           break;
         case "unknown":
@@ -299,7 +309,7 @@ export class PaymentLedger extends DurableObject<Env> {
           break;
       }
     } finally {
-      recordResult(this.routing, choice, answered ? "success" : "failure", Date.now(), latencyMs);
+      recordResult(this.routing, choice, succeeded ? "success" : "failure", Date.now(), latencyMs);
       this.afterStep(payment, generation);
     }
   }

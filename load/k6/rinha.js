@@ -192,8 +192,9 @@ export function audit() {
 /** Waits for the backlog, then reads the whole run's books into gauges. @param {SetupData} data */
 export function teardown(data) {
   if (DRAIN_SECONDS > 0) sleep(DRAIN_SECONDS);
-  // The whole run, with room on both sides; everything older was purged in setup.
-  const window = `?from=${iso(data.startedAt - 3600000)}&to=${iso(Date.now() + 3600000)}`;
+  // The whole run up to now, as the contest's teardown reads it: a payment
+  // dated later than this moment is not processed yet. Everything older was purged in setup.
+  const window = `?from=${iso(data.startedAt - 3600000)}&to=${iso(Date.now())}`;
   for (const name of PROCESSOR_NAMES) {
     const totals = processorSummary(name, window, ADMIN_TIMEOUT);
     if (!totals) {

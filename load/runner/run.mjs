@@ -486,12 +486,14 @@ async function run(scenario, options, loadOnly) {
       };
     }
 
-    // ---- totals over the whole run
+    // ---- totals over the whole run, up to now: as the contest's teardown
+    // reads them, a payment dated later than this moment is not processed yet.
+    const untilNow = `?from=${iso(startedAt - 3_600_000)}&to=${iso(Date.now())}`;
     const [serviceTotals, defaultTotals, fallbackTotals] = await Promise.all([
-      retry(() => timed(() => control.expectOk(`${serviceUrl}/payments-summary${wholeRun()}`)).then(serviceSummary), warn, "service summary")
+      retry(() => timed(() => control.expectOk(`${serviceUrl}/payments-summary${untilNow}`)).then(serviceSummary), warn, "service summary")
         .catch(() => ({ default: serviceBook(null), fallback: serviceBook(null) })),
-      retry(() => control.expectOk(`${urls.default}/admin/payments-summary${wholeRun()}`, { headers: admin }).then(processorBook), warn, "default summary"),
-      retry(() => control.expectOk(`${urls.fallback}/admin/payments-summary${wholeRun()}`, { headers: admin }).then(processorBook), warn, "fallback summary"),
+      retry(() => control.expectOk(`${urls.default}/admin/payments-summary${untilNow}`, { headers: admin }).then(processorBook), warn, "default summary"),
+      retry(() => control.expectOk(`${urls.fallback}/admin/payments-summary${untilNow}`, { headers: admin }).then(processorBook), warn, "fallback summary"),
     ]);
     const lat = latency.summary();
     const processors = { default: defaultTotals, fallback: fallbackTotals };

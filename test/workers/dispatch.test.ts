@@ -18,6 +18,24 @@ describe("dispatch", () => {
     expect(fakes.fallback.posts).toHaveLength(0);
   });
 
+  it("dates a slow processor's payments with when it stores them, not when they leave", async () => {
+    // Audits compare windows ending 2 s ago; a payment dated when it left a
+    // processor seconds slow would be stored inside the window, while the books are read.
+    const fakes = fakeProcessors();
+    fakes.default.delayMs = 150; // under the 300 ms timeout of this test setup
+    const ledger = freshLedger();
+    const first = paymentId();
+    await acceptOne(ledger, first, 100);
+    await expect.poll(() => fakes.default.stored.has(first)).toBe(true);
+
+    const second = paymentId(); // sent once the first answer (and a health poll) showed the delay
+    await acceptOne(ledger, second, 100);
+    await expect.poll(() => ledger.summary(...ALL_TIME)).toMatchObject({ default: { totalRequests: 2 } });
+    const requestedAt = Date.parse(fakes.default.stored.get(second)!.requestedAt);
+    expect(Math.abs(fakes.default.storedAt.get(second)! - requestedAt)).toBeLessThan(75);
+    expect(await ledger.summary(requestedAt, requestedAt)).toMatchObject({ default: { totalRequests: 1 } });
+  });
+
   it("lets payments wait for a failing default before the dear fallback takes them", async () => {
     const fakes = fakeProcessors();
     fakes.default.mode = "fail";

@@ -15,6 +15,8 @@ export class FakeProcessor {
   mode: Mode = "ok";
   delayMs = 0;
   readonly stored = new Map<string, Stored>();
+  /** When each POST stored its payment (Date.now()), after the delay. */
+  readonly storedAt = new Map<string, number>();
   /** Every POST /payments body received, in order. */
   readonly posts: Array<{ correlationId: string; amount: number; requestedAt: string }> = [];
   /** Ids answered 400 whatever the mode: a payment this processor will never take. */
@@ -40,6 +42,7 @@ export class FakeProcessor {
       if (this.mode === "fail") return new Response("boom", { status: 500 });
       if (this.stored.has(body.correlationId)) return new Response("duplicate", { status: 422 });
       this.stored.set(body.correlationId, { amount: body.amount, requestedAt: body.requestedAt });
+      this.storedAt.set(body.correlationId, Date.now());
       return Response.json({ message: "payment processed successfully" });
     }
     return new Response("not found", { status: 404 });
