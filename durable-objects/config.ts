@@ -8,7 +8,7 @@ export type DispatchConfig = {
   timeoutMs: number;
   /** Most requests (payments and lookups) on the wire to each processor at once. */
   maxInFlight: number;
-  /** How long a payment waits for default (failing or busy) before the dear fallback may take it. */
+  /** How long a payment waits for a failing default, or in a saturated default's backlog, before the dear fallback may take it. */
   fallbackAfterMs: number;
   /**
    * How long after an attempt started it is surely over at the processor,

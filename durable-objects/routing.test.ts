@@ -80,13 +80,14 @@ describe("route", () => {
     expect(route(state, 30_000, 0, limits, 1_000)).toEqual({ waitUntil: Infinity });
   });
 
-  it("spills old payments to fallback when a busy default is too slow for the backlog", () => {
+  it("spills to fallback at once when a busy default is too slow for the backlog", () => {
     const state = initialRouting();
     answered(state, "default", 1_000); // 4 a second
     fill(state, "default");
-    // 100 waiting need 25 s: young payments wait, old ones spill.
-    expect(route(state, 100, 0, limits, 100)).toEqual({ waitUntil: 10_000 });
-    expect(route(state, 10_000, 0, limits, 100)).toEqual({ go: send("fallback") });
+    // 100 waiting need 25 s: even a payment accepted this moment goes to fallback.
+    expect(route(state, 100, 100, limits, 100)).toEqual({ go: send("fallback") });
+    // 40 waiting clear in 10 s: they wait for default.
+    expect(route(state, 100, 100, limits, 40)).toEqual({ waitUntil: Infinity });
     fill(state, "fallback");
     // Both full: an answer will free one, so there is no time to name.
     expect(route(state, 10_000, 0, limits, 100)).toEqual({ waitUntil: Infinity });

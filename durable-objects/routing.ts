@@ -76,11 +76,15 @@ export type Route = { go: Choice } | { waitUntil: number };
 
 /**
  * Where a payment accepted at `acceptedAt` goes now. Default, the cheap one,
- * whenever it takes payments. When it does not, the payment waits for it;
- * fallback may take it only once it has waited `fallbackAfterMs`, and only if
- * default is failing or too slow for the backlog. A failing spell of default
- * shorter than that costs nothing extra; a longer one costs what paying
- * fallback at once would have, plus the wait.
+ * whenever it takes payments. When it does not:
+ * - default is failing: the payment waits for it, betting on a recovery;
+ *   fallback may take it once it has waited `fallbackAfterMs`. A failing
+ *   spell shorter than that costs nothing extra; a longer one costs what
+ *   paying fallback at once would have, plus the wait.
+ * - default works but every slot is taken: the payment waits only if default
+ *   clears the backlog within `fallbackAfterMs`; if not, fallback takes it
+ *   now. Waiting would not get default to pay more of them (it already pays
+ *   all it can), and a backlog still waiting when the run ends is never paid.
  *
  * `backlog` counts the payments waiting; it is asked for only when default
  * is busy, since counting them is not free.
@@ -97,7 +101,8 @@ export function route(
   // Both often come back together, and fallback's probe may simply answer
   // first: give default's probe (sent when fallback came back) a moment to
   // answer before fallback takes the whole backlog.
-  const patientUntil = Math.max(acceptedAt + limits.fallbackAfterMs, defaultsTurnUntil(state));
+  const patientUntil =
+    state.default.failures > 0 ? Math.max(acceptedAt + limits.fallbackAfterMs, defaultsTurnUntil(state)) : now;
   if (now >= patientUntil && !keepsUp(state.default, limits, backlog)) {
     const toFallback = admit(state, "fallback", now, limits.maxInFlight);
     if (toFallback) return { go: toFallback };
