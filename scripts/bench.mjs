@@ -15,7 +15,7 @@
 //   that was not failing in the chaos step it was sent in.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { oracleFee } from "../load/lib/score.js";
+import { capacityOracleFee, oracleFee } from "../load/lib/score.js";
 import { loadScenario, runLoadOnly, runScenario, writeReport } from "../load/runner/index.mjs";
 import { stackLimits, startBareWorker } from "./floor.mjs";
 import { startStack } from "./stack.mjs";
@@ -47,10 +47,12 @@ const SERVICES = ["load-balancer", "api-1", "api-2", "engine"];
  * @typedef {{ run: number, profit: number, p99: number, inconsistent: number, lag: number,
  *   defaultCount: number, fallbackCount: number, accepted: number, services: Record<string, ServiceFigures>,
  *   serviceCpuSeconds: number, fees: number, oracleFee: number | null, feeRatio: number | null,
+ *   capacityOracleFee: number | null, capacityFeeRatio: number | null,
  *   floor: FloorFigures | null, floorRatio: number | null }} RunFigures
  *   floor: the bare worker's latencies (ms) under the same load; floorRatio = p99 / floor p99;
  *   oracleFee: the fees had every payment gone to the cheaper processor not failing when it arrived;
- *   feeRatio = fees / oracleFee
+ *   feeRatio = fees / oracleFee; capacityOracleFee: the same with default carrying at most 800 / delay a second
+ *   (its admission limit), capacityFeeRatio = fees / capacityOracleFee
  */
 
 mkdirSync("results", { recursive: true });
@@ -105,6 +107,7 @@ for (let run = 1; run <= runs; run++) {
   floors.push(floorRun?.result ?? null);
   const fees = feesOf(r.processors);
   const oracle = fees ? oracleFee(scenario.chaos, r.acceptedPerStep, scenario.amount, fees) : null;
+  const capacityOracle = fees ? capacityOracleFee(scenario.chaos, r.timeline.map((p) => p.accepted), scenario.amount, fees) : null;
   const floor = floorRun?.figures ?? null;
   /** @type {RunFigures} */
   const entry = {
@@ -121,6 +124,8 @@ for (let run = 1; run <= runs; run++) {
     fees: r.score.fees,
     oracleFee: oracle,
     feeRatio: oracle ? round2(r.score.fees / oracle) : null,
+    capacityOracleFee: capacityOracle,
+    capacityFeeRatio: capacityOracle ? round2(r.score.fees / capacityOracle) : null,
     floor,
     floorRatio: floor?.p99 ? round2(r.latency.p99 / floor.p99) : null,
   };
@@ -158,6 +163,8 @@ const medians = {
   fees: med((f) => f.fees),
   oracleFee: medOrNull((f) => f.oracleFee),
   feeRatio: medOrNull((f) => f.feeRatio),
+  capacityOracleFee: medOrNull((f) => f.capacityOracleFee),
+  capacityFeeRatio: medOrNull((f) => f.capacityFeeRatio),
   floor: figures.some((f) => f.floor) ? {
     p50: medOrNull((f) => f.floor?.p50),
     p99: medOrNull((f) => f.floor?.p99),
@@ -188,7 +195,7 @@ function line(f) {
   const throttled = SERVICES.map((name) => `${name} ${f.services[name]?.throttledPct ?? "?"}%`).join(", ");
   const oom = SERVICES.reduce((n, name) => n + (f.services[name]?.oomKills ?? 0), 0);
   const floor = f.floor?.p99 == null ? "floor p99 ? ms" : `floor p99 ${f.floor.p99} ms (service/floor = ${f.floorRatio ?? "?"}×)`;
-  const fees = `fees ${f.fees} (oracle ${f.oracleFee ?? "?"}, ratio ${f.feeRatio ?? "?"})`;
+  const fees = `fees ${f.fees} (oracle ${f.oracleFee ?? "?"}, ratio ${f.feeRatio ?? "?"}; capacity-aware ${f.capacityOracleFee ?? "?"}, ratio ${f.capacityFeeRatio ?? "?"})`;
   return `profit ${f.profit} | ${fees} | p99 ${f.p99} ms, ${floor} | inconsistent audits ${f.inconsistent} | lag ${f.lag} | ` +
     `default ${f.defaultCount} / fallback ${f.fallbackCount} of ${f.accepted} accepted | ` +
     `peak MiB ${memory} | CPU s ${f.serviceCpuSeconds} | throttled ${throttled} | OOM kills ${oom}`;

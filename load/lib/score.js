@@ -62,6 +62,35 @@ export function oracleFee(chaos, acceptedPerStep, amount, fees) {
   return round2(total);
 }
 
+/** The processors admit this many requests at once (SPEC §3); more wait or get 429. */
+export const PROCESSOR_ADMISSION = 800;
+
+/**
+ * The oracle, with default's throughput capped at what its admission allows:
+ * at most PROCESSOR_ADMISSION requests at once, each taking its delay, so
+ * 800 / delay payments a second. Each second's payments go to default up to
+ * that cap, the rest are priced as the plain oracle would price a failing
+ * default. No waiting is modelled: a router that holds payments back for a
+ * faster default later can beat it, one that never does cannot. It tells how
+ * much of a gap to the plain oracle is the processors' capacity, not routing.
+ * @param {{ default: { delay: number, failure: boolean }, fallback: { delay: number, failure: boolean }, at: number }[]} chaos
+ * @param {number[]} acceptedPerSecond payments accepted in each second of the run (index: second since the load began)
+ * @param {number} amount @param {{ default: number, fallback: number }} fees
+ * @returns {number} the fees, rounded to cents
+ */
+export function capacityOracleFee(chaos, acceptedPerSecond, amount, fees) {
+  let total = 0;
+  acceptedPerSecond.forEach((accepted, second) => {
+    const step = chaosAt(chaos, second);
+    if (!step) throw new Error("an empty schedule");
+    const overflowFee = step.fallback.failure ? fees.default : fees.fallback;
+    const cap = step.default.failure ? 0 : step.default.delay > 0 ? (PROCESSOR_ADMISSION * 1000) / step.default.delay : Infinity;
+    const onDefault = Math.min(accepted, cap);
+    total += (onDefault * fees.default + (accepted - onDefault) * overflowFee) * amount;
+  });
+  return round2(total);
+}
+
 /** The schedule step in force `seconds` into the run. @template {{ at: number }} T @param {T[]} chaos @param {number} seconds */
 export function chaosAt(chaos, seconds) {
   let current = chaos[0];

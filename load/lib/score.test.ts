@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { randomScenario } from "./random-scenario.js";
-import { chaosAt, oracleFee, score, vusAt } from "./score.js";
+import { capacityOracleFee, chaosAt, oracleFee, score, vusAt } from "./score.js";
 
 const books = (d: number, f: number) => ({
   default: { totalRequests: d, totalAmount: d * 19.9, totalFee: d * 19.9 * 0.05 },
@@ -78,3 +78,25 @@ describe("oracleFee", () => {
 function loadShort(): { default: { failure: boolean }; fallback: { failure: boolean } }[] {
   return JSON.parse(readFileSync(new URL("../scenarios/short.json", import.meta.url), "utf8")).chaos;
 }
+
+describe("capacityOracleFee", () => {
+  const fees = { default: 0.05, fallback: 0.15 };
+  const at = (t: number, dDelay: number, dFail: boolean, fFail = false) => ({
+    at: t, default: { delay: dDelay, failure: dFail }, fallback: { delay: 0, failure: fFail },
+  });
+
+  it("agrees with the plain oracle while default is fast", () => {
+    const chaos = [at(0, 0, false), at(2, 1, true)];
+    const perSecond = [300, 300, 100, 100];
+    expect(capacityOracleFee(chaos, perSecond, 10, fees)).toBe(oracleFee(chaos, [600, 200], 10, fees));
+  });
+
+  it("sends what a slow default cannot admit to fallback", () => {
+    // 2 s delay: 800 at once carry 400 a second; 500 arrive, 100 overflow.
+    expect(capacityOracleFee([at(0, 2_000, false)], [500], 10, fees)).toBe(400 * 10 * 0.05 + 100 * 10 * 0.15);
+  });
+
+  it("prices overflow at default's fee when fallback fails too (it has to wait)", () => {
+    expect(capacityOracleFee([at(0, 2_000, false, true)], [500], 10, fees)).toBe(500 * 10 * 0.05);
+  });
+});
