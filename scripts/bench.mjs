@@ -18,6 +18,7 @@ import { parseArgs } from "node:util";
 import { capacityOracleFee, oracleFee } from "../load/lib/score.js";
 import { loadScenario, runLoadOnly, runScenario, writeReport } from "../load/runner/index.mjs";
 import { stackLimits, startBareWorker } from "./floor.mjs";
+import { readGroupStats } from "./cgroups.mjs";
 import { startStack } from "./stack.mjs";
 
 const { values } = parseArgs({
@@ -40,8 +41,10 @@ const scenario = loadScenario(values.scenario ?? "short", {
 const SERVICES = ["load-balancer", "api-1", "api-2", "engine"];
 
 /**
- * @typedef {{ peakMiB: number | null, limitMiB: number | null, cpuSeconds: number | null,
+ * @typedef {{ peakMiB: number | null, workingSetPeakMiB: number | null, limitMiB: number | null, cpuSeconds: number | null,
  *   throttledPct: number | null, oomKills: number | null }} ServiceFigures
+ *   peakMiB: the cgroup's high-water mark, file cache included; workingSetPeakMiB: the highest
+ *   usage minus inactive file cache (what docker stats shows) of the samples taken each second
  * @typedef {{ p50: number | null, p99: number | null, max: number | null, cpuSeconds: number | null,
  *   throttledPct: number | null }} FloorFigures
  * @typedef {{ run: number, profit: number, p99: number, inconsistent: number, lag: number,
@@ -78,6 +81,15 @@ for (let run = 1; run <= runs; run++) {
   let result;
   /** @type {Record<string, ServiceFigures>} */
   const services = {};
+  /** @type {Record<string, number>} */
+  const workingSetPeak = {};
+  const sampleMemory = () => {
+    for (const s of stack.state.services) {
+      const bytes = readGroupStats(s.groups).workingSetBytes;
+      if (bytes !== null) workingSetPeak[s.name] = Math.max(workingSetPeak[s.name] ?? 0, bytes);
+    }
+  };
+  const sampler = setInterval(sampleMemory, 1000);
   try {
     result = await runScenario(scenario, {
       serviceUrl: "http://127.0.0.1:9999",
@@ -85,6 +97,8 @@ for (let run = 1; run <= runs; run++) {
       quiet: !process.stderr.isTTY,
     });
   } finally {
+    clearInterval(sampler);
+    sampleMemory();
     // The cgroup's own high-water mark is the peak over the whole run.
     for (const s of stack.stats()) {
       if (!SERVICES.includes(s.name)) continue;
@@ -94,6 +108,7 @@ for (let run = 1; run <= runs; run++) {
       const throttled = (s.cgroup?.throttled ?? 0) - (s0?.throttled0 ?? 0);
       services[s.name] = {
         peakMiB: s.cgroup?.peakBytes == null ? null : round1(s.cgroup.peakBytes / MiB),
+        workingSetPeakMiB: s.name in workingSetPeak ? round1((workingSetPeak[s.name] ?? 0) / MiB) : null,
         limitMiB: s.limits.memoryBytes == null ? null : round1(s.limits.memoryBytes / MiB),
         cpuSeconds: cpu == null || s0?.cpu0 == null ? null : round1(cpu - s0.cpu0),
         throttledPct: periods > 0 ? round1((100 * throttled) / periods) : null,
@@ -175,6 +190,7 @@ const medians = {
   floorRatio: medOrNull((f) => f.floorRatio),
   services: Object.fromEntries(SERVICES.map((name) => [name, {
     peakMiB: med((f) => f.services[name]?.peakMiB),
+    workingSetPeakMiB: medOrNull((f) => f.services[name]?.workingSetPeakMiB),
     limitMiB: figures[0]?.services[name]?.limitMiB ?? null,
     cpuSeconds: med((f) => f.services[name]?.cpuSeconds),
     throttledPct: med((f) => f.services[name]?.throttledPct),
@@ -190,7 +206,7 @@ console.log(`wrote ${out}`);
 function line(f) {
   const memory = SERVICES.map((name) => {
     const s = f.services[name];
-    return `${name} ${s?.peakMiB ?? "?"}/${s?.limitMiB ?? "?"}`;
+    return `${name} ${s?.peakMiB ?? "?"} (working set ${s?.workingSetPeakMiB ?? "?"})/${s?.limitMiB ?? "?"}`;
   }).join(", ");
   const throttled = SERVICES.map((name) => `${name} ${f.services[name]?.throttledPct ?? "?"}%`).join(", ");
   const oom = SERVICES.reduce((n, name) => n + (f.services[name]?.oomKills ?? 0), 0);

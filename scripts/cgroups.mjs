@@ -215,17 +215,30 @@ function safeRealpath(p) {
 /**
  * @typedef {{
  *   usageBytes: number | null, peakBytes: number | null, limitBytes: number | null,
+ *   workingSetBytes: number | null,
  *   cpuQuota: number | null, cpuSeconds: number | null,
  *   periods: number | null, throttled: number | null, throttledSeconds: number | null,
  *   failcnt: number | null, oomKills: number | null,
  * }} GroupStats
  */
 
+/**
+ * Usage minus the file cache the kernel would drop first, as `docker stats`
+ * and the kubelet count memory. The group's usage and peak include every page
+ * of file cache charged to it (SQLite files, logs, even the workerd binary's
+ * pages it faulted in first), which the kernel reclaims before it OOM-kills.
+ * @param {number | null} usage @param {number | undefined} inactiveFile
+ */
+function workingSet(usage, inactiveFile) {
+  if (usage === null || inactiveFile === undefined) return null;
+  return Math.max(0, usage - inactiveFile);
+}
+
 /** What the kernel counted for a group. @param {Groups} groups @returns {GroupStats} */
 export function readGroupStats(groups) {
   /** @type {GroupStats} */
   const stats = {
-    usageBytes: null, peakBytes: null, limitBytes: null, cpuQuota: null, cpuSeconds: null,
+    usageBytes: null, peakBytes: null, limitBytes: null, workingSetBytes: null, cpuQuota: null, cpuSeconds: null,
     periods: null, throttled: null, throttledSeconds: null, failcnt: null, oomKills: null,
   };
   if (groups.unified) {
@@ -233,6 +246,7 @@ export function readGroupStats(groups) {
     stats.usageBytes = readNumber(`${dir}/memory.current`);
     stats.peakBytes = readNumber(`${dir}/memory.peak`);
     stats.limitBytes = readNumber(`${dir}/memory.max`);
+    stats.workingSetBytes = workingSet(stats.usageBytes, readKeyed(`${dir}/memory.stat`).inactive_file);
     const [quota, period] = (readText(`${dir}/cpu.max`) ?? "max").split(/\s+/);
     stats.cpuQuota = quota === "max" || !period ? null : Number(quota) / Number(period);
     const cpu = readKeyed(`${dir}/cpu.stat`);
@@ -249,6 +263,7 @@ export function readGroupStats(groups) {
     const dir = groups.memory;
     stats.usageBytes = readNumber(`${dir}/memory.usage_in_bytes`);
     stats.peakBytes = readNumber(`${dir}/memory.max_usage_in_bytes`);
+    stats.workingSetBytes = workingSet(stats.usageBytes, readKeyed(`${dir}/memory.stat`).total_inactive_file);
     const limit = readNumber(`${dir}/memory.limit_in_bytes`);
     // v1 says "no limit" with a huge page-aligned number.
     stats.limitBytes = limit !== null && limit < 2 ** 62 ? limit : null;
