@@ -281,7 +281,8 @@ export class PaymentLedger extends DurableObject<Env> {
     claimForSend(this.sql, correlationId, processor, requestedAt, sentAt + this.config.settleAfterMs);
     recordSent(this.routing, choice, sentAt);
     sent(this.wire[processor], sentAt);
-    let succeeded = false;
+    /** What this attempt says of the processor: it answered as a working one would. */
+    let healthy = false;
     let latencyMs: number | undefined;
     try {
       const url = this.config.urls[processor];
@@ -291,17 +292,17 @@ export class PaymentLedger extends DurableObject<Env> {
       if (generation !== this.generation) return;
       switch (outcome.kind) {
         case "paid":
-          succeeded = true;
+          healthy = true;
           markPaid(this.sql, correlationId, processor, requestedAt, cents);
           break;
         case "duplicate":
           // It got there before (an attempt whose answer we never saw): book it as the processor holds it.
-          succeeded = true;
+          healthy = true;
           await this.bookAsStored(payment, processor);
           break;
         case "rejected":
           // A 4xx other than 429 is about this payment, not the processor's health.
-          succeeded = outcome.status < 500 && outcome.status !== 429;
+          healthy = outcome.status < 500 && outcome.status !== 429;
           this.retryLater(payment, pinned ? "unknown" : "queued", 0, payment.settleAfter);
           break;
         case "unknown":
@@ -309,7 +310,7 @@ export class PaymentLedger extends DurableObject<Env> {
           break;
       }
     } finally {
-      recordResult(this.routing, choice, succeeded ? "success" : "failure", Date.now(), latencyMs);
+      recordResult(this.routing, choice, healthy ? "success" : "failure", Date.now(), latencyMs);
       this.afterStep(payment, generation);
     }
   }
