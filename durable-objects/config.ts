@@ -8,7 +8,13 @@ export type DispatchConfig = {
   timeoutMs: number;
   /** Most requests (payments and lookups) on the wire to each processor at once. */
   maxInFlight: number;
-  /** How long a payment waits for a failing default, or in a saturated default's backlog, before the dear fallback may take it. */
+  /**
+   * How long a payment waits for a failing default, or in a draining
+   * default's backlog, before the dear fallback may take it. The default,
+   * 25 s, rides out a 20 s outage (two of the short run's 10 s steps) with
+   * room for the probe that finds the recovery. The price: a run that ends
+   * while default is down leaves up to that much of its arrivals unpaid.
+   */
   fallbackAfterMs: number;
   /**
    * How long after an attempt started it is surely over at the processor,
@@ -27,7 +33,7 @@ export function readConfig(env: Env): DispatchConfig {
     },
     timeoutMs: positive(vars.PROCESSOR_TIMEOUT_MS, 10_000, "PROCESSOR_TIMEOUT_MS"),
     maxInFlight: positive(vars.MAX_IN_FLIGHT, 512, "MAX_IN_FLIGHT"),
-    fallbackAfterMs: positive(vars.FALLBACK_AFTER_MS, 10_000, "FALLBACK_AFTER_MS"),
+    fallbackAfterMs: positive(vars.FALLBACK_AFTER_MS, 25_000, "FALLBACK_AFTER_MS"),
     settleAfterMs: positive(vars.SETTLE_AFTER_MS, 30_000, "SETTLE_AFTER_MS"),
   };
 }

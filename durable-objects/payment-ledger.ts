@@ -9,6 +9,7 @@
 // armed whenever anything is unfinished, so retries come due, and after a
 // crash or eviction the object wakes up by itself and carries on.
 import { DurableObject } from "cloudflare:workers";
+import { arrivalsPerSecond, countArrivals, initialArrivals } from "./arrivals.ts";
 import { retryDelayMs } from "./backoff.ts";
 import { forgetEverything, markPaid, summarize, type Summary } from "./books.ts";
 import { readConfig, type DispatchConfig } from "./config.ts";
@@ -36,6 +37,7 @@ import {
   recordSent,
   route,
   serviceTimeMs,
+  type Backlog,
   type Choice,
   type ProcessorName,
   type RoutingState,
@@ -79,6 +81,7 @@ export class PaymentLedger extends DurableObject<Env> {
   private pumpScheduled = false;
   private backlogCount = 0;
   private backlogCountedAt = -Infinity;
+  private readonly arrivals = initialArrivals();
   /**
    * Until when the oldest due payment must wait (Infinity: until a processor
    * answers). Only time, an answer or a health poll can move it, and those
@@ -127,8 +130,10 @@ export class PaymentLedger extends DurableObject<Env> {
         return enqueue(this.sql, payment.correlationId, payment.cents, payment.acceptedAt);
       }),
     );
+    const accepted = results.filter((r) => r === "accepted").length;
+    countArrivals(this.arrivals, accepted, Date.now());
     // While the head of the queue waits, a newer payment would only wait behind it.
-    if (results.includes("accepted") && Date.now() >= this.stalledUntil) this.safePump();
+    if (accepted > 0 && Date.now() >= this.stalledUntil) this.safePump();
     return { results, purgedAt: this.purgedAt };
   }
 
@@ -203,8 +208,9 @@ export class PaymentLedger extends DurableObject<Env> {
     const limit = Math.min(BATCH, room);
     const due = duePayments(this.sql, now, limit);
     this.stalledUntil = 0;
+    const backlog: Backlog = { waiting: () => this.backlog(now), arrivalsPerSecond: arrivalsPerSecond(this.arrivals, now) };
     due.forEach((payment, i) => {
-      const notBefore = this.dispatch(payment, now, () => this.backlog(now));
+      const notBefore = this.dispatch(payment, now, backlog);
       if (notBefore === null) started += 1;
       else waitUntil = Math.min(waitUntil, notBefore);
       if (i === 0 && notBefore !== null && payment.status === "queued") this.stalledUntil = notBefore;
@@ -252,7 +258,7 @@ export class PaymentLedger extends DurableObject<Env> {
    * Starts one payment's next step and answers null, or answers the earliest
    * time it is worth another look (Infinity: when an answer frees a processor).
    */
-  private dispatch(payment: DuePayment, now: number, backlog: () => number): number | null {
+  private dispatch(payment: DuePayment, now: number, backlog: Backlog): number | null {
     if (payment.status === "unknown" && payment.processor !== null) {
       // A lookup is not a payment attempt: it may go even to a failing processor.
       if (this.routing[payment.processor].inFlight >= this.config.maxInFlight) return Infinity;

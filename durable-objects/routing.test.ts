@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
-  MAX_PROBE_INTERVAL_MS, PROBE_PATIENCE_MS, admit, initialRouting, recordHealth, recordResult, recordSent, route as routeWith,
+  MAX_PROBE_INTERVAL_MS, PROBE_PATIENCE_MS, STANDING_QUEUE_MS, admit, initialRouting, recordHealth, recordResult, recordSent, route as routeWith,
   type Choice, type ProcessorName, type RoutingState,
 } from "./routing.ts";
 
 const limits = { maxInFlight: 4, fallbackAfterMs: 10_000 };
-/** route() with a backlog of `waiting` payments. */
-const route = (state: RoutingState, now: number, acceptedAt: number, l = limits, waiting = 100) =>
-  routeWith(state, now, acceptedAt, l, () => waiting);
+/** route() with a backlog of `waiting` payments, and `arriving` more a second. */
+const route = (state: RoutingState, now: number, acceptedAt: number, l = limits, waiting = 100, arriving = 0) =>
+  routeWith(state, now, acceptedAt, l, { waiting: () => waiting, arrivalsPerSecond: arriving });
 const send = (processor: ProcessorName, probe = false): Choice => ({ processor, probe });
 
 /** One answered request that took `ms`. */
@@ -91,6 +91,18 @@ describe("route", () => {
     fill(state, "fallback");
     // Both full: an answer will free one, so there is no time to name.
     expect(route(state, 10_000, 0, limits, 100)).toEqual({ waitUntil: Infinity });
+  });
+
+  it("keeps only a short standing queue for a busy default that pays slower than payments arrive", () => {
+    const state = initialRouting();
+    answered(state, "default", 1_000); // 4 a second
+    fill(state, "default");
+    const standing = (4 * STANDING_QUEUE_MS) / 1_000;
+    // 5 arrive a second: the backlog can never shrink, so only what refills its slots waits.
+    expect(route(state, 100, 100, limits, standing, 5)).toEqual({ waitUntil: Infinity });
+    expect(route(state, 100, 100, limits, standing + 1, 5)).toEqual({ go: send("fallback") });
+    // 3 arrive a second: the same backlog shrinks, and what clears in 10 s waits.
+    expect(route(state, 100, 100, limits, 40, 3)).toEqual({ waitUntil: Infinity });
   });
 });
 

@@ -67,9 +67,18 @@ export function admit(state: RoutingState, processor: ProcessorName, now: number
 export type RoutingLimits = {
   /** Most requests on the wire to one processor (the processors admit 800 at once). */
   maxInFlight: number;
-  /** How long a payment waits for default before the dear fallback may take it. */
+  /** How long a payment waits for default (failing, or draining a backlog) before the dear fallback may take it. */
   fallbackAfterMs: number;
 };
+
+/**
+ * The payments waiting for a processor, counted only when routing asks (a
+ * count is a scan), and how many arrived over the last second.
+ */
+export type Backlog = { waiting: () => number; arrivalsPerSecond: number };
+
+/** The backlog kept for a busy default that cannot keep up with arrivals, in its time to clear it. */
+export const STANDING_QUEUE_MS = 1_000;
 
 /** Either where the payment goes now, or the earliest time it is worth asking again. */
 export type Route = { go: Choice } | { waitUntil: number };
@@ -81,20 +90,17 @@ export type Route = { go: Choice } | { waitUntil: number };
  *   fallback may take it once it has waited `fallbackAfterMs`. A failing
  *   spell shorter than that costs nothing extra; a longer one costs what
  *   paying fallback at once would have, plus the wait.
- * - default works but every slot is taken: the payment waits only if default
- *   clears the backlog within `fallbackAfterMs`; if not, fallback takes it
- *   now. Waiting would not get default to pay more of them (it already pays
- *   all it can), and a backlog still waiting when the run ends is never paid.
- *
- * `backlog` counts the payments waiting; it is asked for only when default
- * is busy, since counting them is not free.
+ * - default works but every slot is taken: see `keepsUp`. What default will
+ *   not clear in time goes to fallback now: waiting would not get default to
+ *   pay more of them (it already pays all it can), and a backlog still
+ *   waiting when the run ends is never paid.
  */
 export function route(
   state: RoutingState,
   now: number,
   acceptedAt: number,
   limits: RoutingLimits,
-  backlog: () => number,
+  backlog: Backlog,
 ): Route {
   const toDefault = admit(state, "default", now, limits.maxInFlight);
   if (toDefault) return { go: toDefault };
@@ -118,15 +124,23 @@ function defaultsTurnUntil(state: RoutingState): number {
 }
 
 /**
- * Will a working but busy processor clear the backlog within
- * `fallbackAfterMs`? By Little's law it pays maxInFlight payments per
- * latency: answering in 20 ms it clears thousands in a fraction of a second
- * (a backlog left by an outage drains on default), answering in 5 s it
- * clears ~100 a second (a steady stream must spill to fallback).
+ * Should the payments waiting stay with a working but busy processor? By
+ * Little's law it pays maxInFlight payments per service time: answering in
+ * 20 ms, thousands a second; in 3 s, under two hundred.
+ * - If it pays them faster than they arrive, the backlog shrinks (an
+ *   outage's backlog draining on recovery): keep it if its last payment is
+ *   reached within `fallbackAfterMs`.
+ * - If not, the backlog stands however long it gets, and what stands when the
+ *   run ends is never paid: keep only STANDING_QUEUE_MS of it, enough to
+ *   refill every slot the moment it frees.
  */
-function keepsUp(p: ProcessorState, limits: RoutingLimits, backlog: () => number): boolean {
+function keepsUp(p: ProcessorState, limits: RoutingLimits, backlog: Backlog): boolean {
   if (p.failures > 0) return false;
-  return (backlog() * serviceTimeMs(p)) / limits.maxInFlight <= limits.fallbackAfterMs;
+  const serviceMs = serviceTimeMs(p);
+  const clearsInMs = (backlog.waiting() * serviceMs) / limits.maxInFlight;
+  const paysPerSecond = serviceMs > 0 ? (limits.maxInFlight * 1_000) / serviceMs : Infinity;
+  if (backlog.arrivalsPerSecond >= paysPerSecond) return clearsInMs <= STANDING_QUEUE_MS;
+  return clearsInMs <= limits.fallbackAfterMs;
 }
 
 /**

@@ -8,14 +8,14 @@
 //
 //   SERVICE_URL (default http://127.0.0.1:9999), PROCESSOR_DEFAULT_URL /
 //   PROCESSOR_FALLBACK_URL (default 127.0.0.1:8001 / :8002), TOKEN (123),
-//   PAYMENTS (200), SPACING_MS (100: one payment every 100 ms), FAIL_SECONDS (13)
+//   PAYMENTS (350), SPACING_MS (100: one payment every 100 ms), FAIL_SECONDS (28)
 const service = process.env.SERVICE_URL ?? "http://127.0.0.1:9999";
 const processors = {
   default: process.env.PROCESSOR_DEFAULT_URL ?? "http://127.0.0.1:8001",
   fallback: process.env.PROCESSOR_FALLBACK_URL ?? "http://127.0.0.1:8002",
 };
 const token = process.env.TOKEN ?? "123";
-const total = Number(process.env.PAYMENTS ?? 200);
+const total = Number(process.env.PAYMENTS ?? 350);
 const adminHeaders = { "x-rinha-token": token, "content-type": "application/json" };
 
 /** @type {string[]} */
@@ -81,9 +81,9 @@ await new Promise((resolve) => setTimeout(resolve, 300));
 check(JSON.stringify(await serviceSummary()) === before, "summary unchanged by malformed requests");
 
 // Load: payments at a steady pace, with default failing for FAIL_SECONDS in
-// the middle: longer than the service's FALLBACK_AFTER_MS (10 s by default),
+// the middle: longer than the service's FALLBACK_AFTER_MS (25 s by default),
 // so some payments wait out the failure on default and the oldest go to fallback.
-const failSeconds = Number(process.env.FAIL_SECONDS ?? 13);
+const failSeconds = Number(process.env.FAIL_SECONDS ?? 28);
 const spacingMs = Number(process.env.SPACING_MS ?? 100);
 /** @type {Map<string, number>} */
 const accepted = new Map();
