@@ -26,10 +26,11 @@ RUN npm run build \
 # --- runtime: workerd + the bundle + the configs ------------------------------
 # hadolint ignore=DL3029
 FROM --platform=linux/amd64 debian:bookworm-slim
-# curl: the healthcheck (over a unix socket); ca-certificates: processors over https.
+# curl: the healthcheck (over a unix socket); ca-certificates: processors over https;
+# libeatmydata1: lets the API's outbox skip fsync (see deploy/entrypoint.sh).
 # hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends curl ca-certificates \
+ && apt-get install -y --no-install-recommends curl ca-certificates libeatmydata1 \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/*
 

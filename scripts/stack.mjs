@@ -361,21 +361,49 @@ export function ensureNginx(log = defaultLog, install = true) {
     );
   }
   log("nginx is not installed: installing it with apt-get (apt-get update; apt-get install -y nginx-light) ...");
-  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  /** @param {string[]} args */
-  const apt = (args) => spawnSync("apt-get", args, { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-  const update = apt(["update"]);
-  if (update.status !== 0) log(`apt-get update failed: ${update.stderr.trim().split("\n").slice(-3).join(" | ")}`);
   for (const pkg of ["nginx-light", "nginx"]) {
-    const result = apt(["install", "-y", "--no-install-recommends", pkg]);
-    const installed = findNginx();
-    if (result.status === 0 && installed) {
+    if (aptInstall(pkg, log) && findNginx()) {
+      const installed = /** @type {string} */ (findNginx());
       log(`installed ${pkg}: ${installed}`);
       return installed;
     }
-    log(`apt-get install ${pkg} failed: ${(result.stderr || result.stdout).trim().split("\n").slice(-3).join(" | ")}`);
   }
   throw new Error("nginx is not installed and apt-get could not install nginx-light or nginx");
+}
+
+/** Where Debian-like systems put libeatmydata (deploy/entrypoint.sh looks in the same places). */
+const EATMYDATA = ["/usr/lib/x86_64-linux-gnu/libeatmydata.so", "/usr/lib/libeatmydata.so", "/usr/lib64/libeatmydata.so"];
+
+/**
+ * The API instances' outboxes skip fsync through libeatmydata, as the image
+ * does (deploy/entrypoint.sh). Installs it when missing and we are root;
+ * without it the outboxes fsync each write: correct, only slower.
+ * @param {(line: string) => void} log
+ */
+export function ensureEatmydata(log = defaultLog) {
+  if (EATMYDATA.some((lib) => fs.existsSync(lib))) return;
+  if (process.getuid?.() === 0 && isExecutable("/usr/bin/apt-get")) {
+    log("libeatmydata is not installed: installing it with apt-get (libeatmydata1) ...");
+    if (aptInstall("libeatmydata1", log) && EATMYDATA.some((lib) => fs.existsSync(lib))) return;
+  }
+  log("libeatmydata is not available: the outboxes fsync each write (slower POSTs; `apt-get install libeatmydata1`)");
+}
+
+/** apt-get install one package (after one apt-get update per process); whether it worked. */
+let aptUpdated = false;
+/** @param {string} pkg @param {(line: string) => void} log */
+function aptInstall(pkg, log) {
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  /** @param {string[]} args */
+  const apt = (args) => spawnSync("apt-get", args, { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  if (!aptUpdated) {
+    aptUpdated = true;
+    const update = apt(["update"]);
+    if (update.status !== 0) log(`apt-get update failed: ${update.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+  }
+  const result = apt(["install", "-y", "--no-install-recommends", pkg]);
+  if (result.status !== 0) log(`apt-get install ${pkg} failed: ${(result.stderr || result.stdout).trim().split("\n").slice(-3).join(" | ")}`);
+  return result.status === 0;
 }
 
 /** @param {string} dir @returns {number} */
@@ -583,6 +611,7 @@ export async function startStack(options = {}) {
   if (logDir) fs.mkdirSync(logDir, { recursive: true });
 
   if (options.build === true || ((options.build ?? "auto") === "auto" && bundleIsStale())) build(log);
+  ensureEatmydata(log);
 
   /** @type {StackState} */
   const state = {

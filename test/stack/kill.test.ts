@@ -4,7 +4,7 @@
 // an API instance holding payments it has not handed over yet, is SIGKILLed
 // and brought back: every acknowledged payment must still be paid exactly
 // once, and the service's books must equal the processors'.
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -91,6 +91,11 @@ describe.skipIf(!canRun)("native stack under compose limits", () => {
     await killService("engine", "SIGSTOP");
     const ackedBeforeFreeze = load.acknowledged.size;
     await sleep(FROZEN_MS);
+    // The outbox as deployed skips fsync (deploy/entrypoint.sh): the kill must find its writes anyway.
+    const api1 = stack!.stats().find((s) => s.name === "api-1")!;
+    const preload = readFileSync(`/proc/${api1.pid}/environ`, "utf8").split("\0").find((v) => v.startsWith("LD_PRELOAD=")) ?? "";
+    console.log(`api-1's outbox: ${preload.includes("libeatmydata") ? "no fsync (libeatmydata)" : "fsync on each write"}`);
+    if (existsSync("/usr/lib/x86_64-linux-gnu/libeatmydata.so")) expect(preload, "api-1 runs as deployed").toContain("libeatmydata");
     await killService("api-1", "SIGKILL");
     // No more load: nothing but api-1's own recovery may bring its payments out.
     await load.stopNow();
