@@ -389,9 +389,13 @@ export function ensureEatmydata(log = defaultLog) {
   log("libeatmydata is not available: the outboxes fsync each write (slower POSTs; `apt-get install libeatmydata1`)");
 }
 
-/** apt-get install one package (after one apt-get update per process); whether it worked. */
+/** Whether this process has run `apt-get update` yet: once is enough. */
 let aptUpdated = false;
-/** @param {string} pkg @param {(line: string) => void} log */
+
+/**
+ * apt-get install one package (after one apt-get update per process); whether it worked.
+ * @param {string} pkg @param {(line: string) => void} log
+ */
 function aptInstall(pkg, log) {
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   /** @param {string[]} args */
