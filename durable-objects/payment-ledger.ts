@@ -13,6 +13,7 @@ import { arrivalsPerSecond, countArrivals, initialArrivals } from "./arrivals.ts
 import { retryDelayMs } from "./backoff.ts";
 import { forgetEverything, markPaid, summarize, type Summary } from "./books.ts";
 import { readConfig, type DispatchConfig } from "./config.ts";
+import { collectNativeGarbage, collector } from "./native-memory.ts";
 import { lookupPayment, pollHealth, sendPayment } from "./processor-client.ts";
 import {
   claimForLookup,
@@ -82,6 +83,8 @@ export class PaymentLedger extends DurableObject<Env> {
   private backlogCount = 0;
   private backlogCountedAt = -Infinity;
   private readonly arrivals = initialArrivals();
+  /** A full GC a second while requests are on the wire: see native-memory.ts. */
+  private readonly collector = collector(1_000);
   /**
    * Until when the oldest due payment must wait (Infinity: until a processor
    * answers). Only time, an answer or a health poll can move it, and those
@@ -193,6 +196,7 @@ export class PaymentLedger extends DurableObject<Env> {
    */
   private pump(): void {
     const now = Date.now();
+    if (this.inFlight() > 0) collectNativeGarbage(this.collector, now);
     const room = this.room();
     if (room === 0) {
       // Every slot is taken: nothing could start, and only an answer frees a

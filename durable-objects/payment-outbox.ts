@@ -9,6 +9,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { ledger } from "../workers/ledger.ts";
 import { retryDelayMs } from "./backoff.ts";
+import { collectNativeGarbage, collector } from "./native-memory.ts";
 import { isPayment, type AcceptResult, type IncomingPayment } from "./queue.ts";
 
 // outbox: payments not yet handed to the ledger, in arrival order (rowid).
@@ -45,6 +46,13 @@ export class PaymentOutbox extends DurableObject<Env> {
   /** The ledger's last purge as this instance has heard of it. */
   private purgedAt = 0;
   private alarmArmed = false;
+  /**
+   * A full GC every 2 s while payments flow: see native-memory.ts. Each one
+   * pauses this isolate, POSTs included, for ~5.5 ms; once a second took
+   * the peak lower (45 -> 24 MiB at 400 POST/s, against 28 at 2 s) for
+   * twice the pauses.
+   */
+  private readonly collector = collector(2_000);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -137,6 +145,7 @@ export class PaymentOutbox extends DurableObject<Env> {
           }
         });
         this.failures = 0;
+        collectNativeGarbage(this.collector, Date.now());
         if (rows.length < BATCH) {
           more = this.pending() > 0;
           break;

@@ -12,7 +12,8 @@ const config :Workerd.Config = (
   sockets = [
     (name = "http", address = "*:9999", http = (), service = "api"),
   ],
-  v8Flags = ["--max-old-space-size=64", "--max-semi-space-size=2"],
+  # --expose-gc: as in api.capnp and engine.capnp (durable-objects/native-memory.ts).
+  v8Flags = ["--max-old-space-size=64", "--max-semi-space-size=2", "--expose-gc"],
 );
 
 const api :Workerd.Worker = (
