@@ -8,6 +8,8 @@ export type DispatchConfig = {
   timeoutMs: number;
   /** Most requests (payments and lookups) on the wire to each processor at once. */
   maxInFlight: number;
+  /** Most on the wire to both processors together: each costs engine memory (~50-120 KB). */
+  maxInFlightTotal: number;
   /**
    * How long a payment waits for a failing default, or in a draining
    * default's backlog, before the dear fallback may take it. The default,
@@ -32,7 +34,8 @@ export function readConfig(env: Env): DispatchConfig {
       fallback: url(vars.PROCESSOR_FALLBACK_URL, "PROCESSOR_FALLBACK_URL"),
     },
     timeoutMs: positive(vars.PROCESSOR_TIMEOUT_MS, 10_000, "PROCESSOR_TIMEOUT_MS"),
-    maxInFlight: positive(vars.MAX_IN_FLIGHT, 512, "MAX_IN_FLIGHT"),
+    maxInFlight: positive(vars.MAX_IN_FLIGHT, 800, "MAX_IN_FLIGHT"),
+    maxInFlightTotal: positive(vars.MAX_IN_FLIGHT_TOTAL, 1_024, "MAX_IN_FLIGHT_TOTAL"),
     fallbackAfterMs: positive(vars.FALLBACK_AFTER_MS, 25_000, "FALLBACK_AFTER_MS"),
     settleAfterMs: positive(vars.SETTLE_AFTER_MS, 30_000, "SETTLE_AFTER_MS"),
   };

@@ -228,7 +228,8 @@ export class PaymentLedger extends DurableObject<Env> {
 
   /** Free slots on the wire, both processors together. */
   private room(): number {
-    return PROCESSORS.reduce((sum, name) => sum + Math.max(0, this.config.maxInFlight - this.routing[name].inFlight), 0);
+    const each = PROCESSORS.reduce((sum, name) => sum + Math.max(0, this.config.maxInFlight - this.routing[name].inFlight), 0);
+    return Math.min(each, Math.max(0, this.config.maxInFlightTotal - this.inFlight()));
   }
 
   /**
@@ -266,6 +267,7 @@ export class PaymentLedger extends DurableObject<Env> {
     if (payment.status === "unknown" && payment.processor !== null) {
       // A lookup is not a payment attempt: it may go even to a failing processor.
       if (this.routing[payment.processor].inFlight >= this.config.maxInFlight) return Infinity;
+      if (this.inFlight() >= this.config.maxInFlightTotal) return Infinity;
       this.settle(payment).catch(logBug);
       return null;
     }

@@ -4,7 +4,7 @@ import {
   type Choice, type ProcessorName, type RoutingState,
 } from "./routing.ts";
 
-const limits = { maxInFlight: 4, fallbackAfterMs: 10_000 };
+const limits = { maxInFlight: 4, maxInFlightTotal: Infinity, fallbackAfterMs: 10_000 };
 /** route() with a backlog of `waiting` payments, and `arriving` more a second. */
 const route = (state: RoutingState, now: number, acceptedAt: number, l = limits, waiting = 100, arriving = 0) =>
   routeWith(state, now, acceptedAt, l, { waiting: () => waiting, arrivalsPerSecond: arriving });
@@ -91,6 +91,18 @@ describe("route", () => {
     fill(state, "fallback");
     // Both full: an answer will free one, so there is no time to name.
     expect(route(state, 10_000, 0, limits, 100)).toEqual({ waitUntil: Infinity });
+  });
+
+  it("starts nothing once both together hold the total allowed, though each has slots left", () => {
+    const state = initialRouting();
+    const capped = { ...limits, maxInFlightTotal: 6 };
+    answered(state, "default", 1_000); // 4 a second: 1,000 waiting spill to fallback
+    fill(state, "default");
+    expect(route(state, 0, 0, capped, 1_000)).toEqual({ go: send("fallback") });
+    recordSent(state, send("fallback"));
+    recordSent(state, send("fallback"));
+    expect(route(state, 0, 0, capped, 1_000)).toEqual({ waitUntil: Infinity });
+    expect(route(state, 0, 0, limits, 1_000)).toEqual({ go: send("fallback") });
   });
 
   it("keeps only a short standing queue for a busy default that pays slower than payments arrive", () => {

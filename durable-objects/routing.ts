@@ -67,6 +67,12 @@ export function admit(state: RoutingState, processor: ProcessorName, now: number
 export type RoutingLimits = {
   /** Most requests on the wire to one processor (the processors admit 800 at once). */
   maxInFlight: number;
+  /**
+   * Most on the wire to both together. Each costs the engine memory, and
+   * the one that needs many slots (a slow default that keeps up) is rarely
+   * busy at the same time as the other.
+   */
+  maxInFlightTotal: number;
   /** How long a payment waits for default (failing, or draining a backlog) before the dear fallback may take it. */
   fallbackAfterMs: number;
 };
@@ -102,6 +108,8 @@ export function route(
   limits: RoutingLimits,
   backlog: Backlog,
 ): Route {
+  // Every slot is taken: an answer will free one and bring the payment back here.
+  if (state.default.inFlight + state.fallback.inFlight >= limits.maxInFlightTotal) return { waitUntil: Infinity };
   const toDefault = admit(state, "default", now, limits.maxInFlight);
   if (toDefault) return { go: toDefault };
   // Both often come back together, and fallback's probe may simply answer

@@ -40,6 +40,7 @@ const engine :Workerd.Worker = (
     (name = "PROCESSOR_FALLBACK_URL", fromEnvironment = "PROCESSOR_FALLBACK_URL"),
     (name = "PROCESSOR_TIMEOUT_MS", fromEnvironment = "PROCESSOR_TIMEOUT_MS"),
     (name = "MAX_IN_FLIGHT", fromEnvironment = "MAX_IN_FLIGHT"),
+    (name = "MAX_IN_FLIGHT_TOTAL", fromEnvironment = "MAX_IN_FLIGHT_TOTAL"),
     (name = "FALLBACK_AFTER_MS", fromEnvironment = "FALLBACK_AFTER_MS"),
     (name = "SETTLE_AFTER_MS", fromEnvironment = "SETTLE_AFTER_MS"),
   ],
