@@ -362,8 +362,8 @@ export function ensureNginx(log = defaultLog, install = true) {
   }
   log("nginx is not installed: installing it with apt-get (apt-get update; apt-get install -y nginx-light) ...");
   for (const pkg of ["nginx-light", "nginx"]) {
-    if (aptInstall(pkg, log) && findNginx()) {
-      const installed = /** @type {string} */ (findNginx());
+    const installed = aptInstall(pkg, log) ? findNginx() : null;
+    if (installed) {
       log(`installed ${pkg}: ${installed}`);
       return installed;
     }
@@ -374,6 +374,11 @@ export function ensureNginx(log = defaultLog, install = true) {
 /** Where Debian-like systems put libeatmydata (deploy/entrypoint.sh looks in the same places). */
 const EATMYDATA = ["/usr/lib/x86_64-linux-gnu/libeatmydata.so", "/usr/lib/libeatmydata.so", "/usr/lib64/libeatmydata.so"];
 
+/** The libeatmydata the API instances preload, or null if this machine has none. */
+export function eatmydataLibrary() {
+  return EATMYDATA.find((lib) => fs.existsSync(lib)) ?? null;
+}
+
 /**
  * The API instances' outboxes skip fsync through libeatmydata, as the image
  * does (deploy/entrypoint.sh). Installs it when missing and we are root;
@@ -381,10 +386,10 @@ const EATMYDATA = ["/usr/lib/x86_64-linux-gnu/libeatmydata.so", "/usr/lib/libeat
  * @param {(line: string) => void} log
  */
 export function ensureEatmydata(log = defaultLog) {
-  if (EATMYDATA.some((lib) => fs.existsSync(lib))) return;
+  if (eatmydataLibrary()) return;
   if (process.getuid?.() === 0 && isExecutable("/usr/bin/apt-get")) {
     log("libeatmydata is not installed: installing it with apt-get (libeatmydata1) ...");
-    if (aptInstall("libeatmydata1", log) && EATMYDATA.some((lib) => fs.existsSync(lib))) return;
+    if (aptInstall("libeatmydata1", log) && eatmydataLibrary()) return;
   }
   log("libeatmydata is not available: the outboxes fsync each write (slower POSTs; `apt-get install libeatmydata1`)");
 }

@@ -4,12 +4,12 @@
 // an API instance holding payments it has not handed over yet, is SIGKILLed
 // and brought back: every acknowledged payment must still be paid exactly
 // once, and the service's books must equal the processors'.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { admin, drained, postPayment, serviceSummary, startProcessors, type StandIn } from "../integration/harness.ts";
-import { killService, nginxObtainable, restartService, startStack, type Stack } from "../../scripts/stack.mjs";
+import { eatmydataLibrary, killService, nginxObtainable, restartService, startStack, type Stack } from "../../scripts/stack.mjs";
 
 const URL = "http://127.0.0.1:9999";
 const CLIENTS = 30;
@@ -95,7 +95,8 @@ describe.skipIf(!canRun)("native stack under compose limits", () => {
     const api1 = stack!.stats().find((s) => s.name === "api-1")!;
     const preload = readFileSync(`/proc/${api1.pid}/environ`, "utf8").split("\0").find((v) => v.startsWith("LD_PRELOAD=")) ?? "";
     console.log(`api-1's outbox: ${preload.includes("libeatmydata") ? "no fsync (libeatmydata)" : "fsync on each write"}`);
-    if (existsSync("/usr/lib/x86_64-linux-gnu/libeatmydata.so")) expect(preload, "api-1 runs as deployed").toContain("libeatmydata");
+    const lib = eatmydataLibrary();
+    if (lib) expect(preload, "api-1 runs as deployed").toContain(lib);
     await killService("api-1", "SIGKILL");
     // No more load: nothing but api-1's own recovery may bring its payments out.
     await load.stopNow();
