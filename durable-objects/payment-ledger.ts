@@ -23,6 +23,7 @@ import {
   isPayment,
   nextDueAt,
   queueDepth,
+  waitingCount,
   recoverInterrupted,
   release,
   type DuePayment,
@@ -83,6 +84,8 @@ export class PaymentLedger extends DurableObject<Env> {
   private backlogCount = 0;
   private backlogCountedAt = -Infinity;
   private readonly arrivals = initialArrivals();
+  /** When the last new payment arrived. Starts at construction, so a restart is not mistaken for the end of traffic. */
+  private lastArrivalAt = Date.now();
   /** A full GC a second while requests are on the wire: see native-memory.ts. */
   private readonly collector = collector(1_000);
   /**
@@ -135,6 +138,7 @@ export class PaymentLedger extends DurableObject<Env> {
     );
     const accepted = results.filter((r) => r === "accepted").length;
     countArrivals(this.arrivals, accepted, Date.now());
+    if (accepted > 0) this.lastArrivalAt = Date.now();
     // While the head of the queue waits, a newer payment would only wait behind it.
     if (accepted > 0 && Date.now() >= this.stalledUntil) this.safePump();
     return { results, purgedAt: this.purgedAt };
@@ -212,7 +216,11 @@ export class PaymentLedger extends DurableObject<Env> {
     const limit = Math.min(BATCH, room);
     const due = duePayments(this.sql, now, limit);
     this.stalledUntil = 0;
-    const backlog: Backlog = { waiting: () => this.backlog(now), arrivalsPerSecond: arrivalsPerSecond(this.arrivals, now) };
+    const backlog: Backlog = {
+      waiting: () => this.backlog(now),
+      arrivalsPerSecond: arrivalsPerSecond(this.arrivals, now),
+      lastArrivalAt: this.lastArrivalAt,
+    };
     due.forEach((payment, i) => {
       const notBefore = this.dispatch(payment, now, backlog);
       if (notBefore === null) started += 1;
@@ -234,13 +242,13 @@ export class PaymentLedger extends DurableObject<Env> {
 
   /**
    * How many payments wait, for routing's "can default clear this in time?".
-   * Counting is a scan of the queue, and the question is asked once per pump
-   * while default is busy: with thousands waiting, counting every time cost
-   * more than paying. A tenth of a second old is as good.
+   * Counting walks the waiting part of the queue, and the question is asked
+   * once per pump while default is busy: with thousands waiting, counting
+   * every time cost more than paying. A tenth of a second old is as good.
    */
   private backlog(now: number): number {
     if (now - this.backlogCountedAt >= BACKLOG_COUNT_MS) {
-      this.backlogCount = queueDepth(this.sql).waiting;
+      this.backlogCount = waitingCount(this.sql);
       this.backlogCountedAt = now;
     }
     return this.backlogCount;

@@ -147,6 +147,12 @@ export function nextDueAt(sql: SqlStorage): number | null {
   return row.due;
 }
 
+/** How many wait for an attempt (not those on the wire): a count over the due index alone. */
+export function waitingCount(sql: SqlStorage): number {
+  return sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM payments WHERE status IN ('queued', 'unknown')").one().n;
+}
+
+/** Everything not yet paid, on the wire included, and the oldest of it: a scan of the whole table, for stats. */
 export function queueDepth(sql: SqlStorage): { waiting: number; oldestAcceptedAt: number | null } {
   const row = sql
     .exec<{ waiting: number; oldest: number | null }>(

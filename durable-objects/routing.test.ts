@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
-  MAX_PROBE_INTERVAL_MS, PROBE_PATIENCE_MS, STANDING_QUEUE_MS, admit, initialRouting, recordHealth, recordResult, recordSent, route as routeWith,
+  MAX_PROBE_INTERVAL_MS, PROBE_PATIENCE_MS, QUIET_MS, QUIET_PAYS_WITHIN_MS, STANDING_QUEUE_MS, admit, initialRouting, recordHealth, recordResult, recordSent, route as routeWith,
   type Choice, type ProcessorName, type RoutingState,
 } from "./routing.ts";
 
 const limits = { maxInFlight: 4, maxInFlightTotal: Infinity, fallbackAfterMs: 10_000 };
-/** route() with a backlog of `waiting` payments, and `arriving` more a second. */
-const route = (state: RoutingState, now: number, acceptedAt: number, l = limits, waiting = 100, arriving = 0) =>
-  routeWith(state, now, acceptedAt, l, { waiting: () => waiting, arrivalsPerSecond: arriving });
+/** route() with a backlog of `waiting` payments, `arriving` more a second, the last of them `now`. */
+const route = (state: RoutingState, now: number, acceptedAt: number, l = limits, waiting = 100, arriving = 0, lastArrivalAt = now) =>
+  routeWith(state, now, acceptedAt, l, { waiting: () => waiting, arrivalsPerSecond: arriving, lastArrivalAt });
 const send = (processor: ProcessorName, probe = false): Choice => ({ processor, probe });
 
 /** One answered request that took `ms`. */
@@ -76,8 +76,9 @@ describe("route", () => {
     const state = initialRouting();
     answered(state, "default", 20); // 4 at a time, 20 ms each: 200 a second
     fill(state, "default");
-    // 1,000 waiting clear in 5 s < 10 s: even a payment that waited 30 s stays for default.
-    expect(route(state, 30_000, 0, limits, 1_000)).toEqual({ waitUntil: Infinity });
+    // 1,000 waiting clear in 5 s < 10 s: even a payment that waited 30 s stays for
+    // default, to be looked at again if payments stop arriving.
+    expect(route(state, 30_000, 0, limits, 1_000)).toEqual({ waitUntil: 30_000 + QUIET_MS });
   });
 
   it("spills to fallback at once when a busy default is too slow for the backlog", () => {
@@ -87,7 +88,7 @@ describe("route", () => {
     // 100 waiting need 25 s: even a payment accepted this moment goes to fallback.
     expect(route(state, 100, 100, limits, 100)).toEqual({ go: send("fallback") });
     // 40 waiting clear in 10 s: they wait for default.
-    expect(route(state, 100, 100, limits, 40)).toEqual({ waitUntil: Infinity });
+    expect(route(state, 100, 100, limits, 40)).toEqual({ waitUntil: 100 + QUIET_MS });
     fill(state, "fallback");
     // Both full: an answer will free one, so there is no time to name.
     expect(route(state, 10_000, 0, limits, 100)).toEqual({ waitUntil: Infinity });
@@ -110,11 +111,49 @@ describe("route", () => {
     answered(state, "default", 1_000); // 4 a second
     fill(state, "default");
     const standing = (4 * STANDING_QUEUE_MS) / 1_000;
-    // 5 arrive a second: the backlog can never shrink, so only what refills its slots waits.
-    expect(route(state, 100, 100, limits, standing, 5)).toEqual({ waitUntil: Infinity });
+    // 5 arrive a second: the backlog can never shrink; STANDING_QUEUE_MS of it waits.
+    expect(route(state, 100, 100, limits, standing, 5)).toEqual({ waitUntil: 100 + QUIET_MS });
     expect(route(state, 100, 100, limits, standing + 1, 5)).toEqual({ go: send("fallback") });
     // 3 arrive a second: the same backlog shrinks, and what clears in 10 s waits.
-    expect(route(state, 100, 100, limits, 40, 3)).toEqual({ waitUntil: Infinity });
+    expect(route(state, 100, 100, limits, 40, 3)).toEqual({ waitUntil: 100 + QUIET_MS });
+  });
+});
+
+describe("when payments stop arriving", () => {
+  it("stops waiting for a failing default: fallback takes the payment at once", () => {
+    const state = initialRouting();
+    failing(state, "default", 1_000);
+    recordSent(state, send("default", true), 1_100); // its probe is on the wire
+    const lastArrivalAt = 1_000;
+    // Payments still came QUIET_MS ago: the payment waits, and is looked at again then.
+    expect(route(state, 1_499, 1_000, limits, 100, 0, lastArrivalAt)).toEqual({ waitUntil: lastArrivalAt + QUIET_MS });
+    // None since: it has waited far less than fallbackAfterMs, and goes anyway.
+    expect(route(state, 1_500, 1_000, limits, 100, 0, lastArrivalAt)).toEqual({ go: send("fallback") });
+  });
+
+  it("keeps for a busy default only what it pays within QUIET_PAYS_WITHIN_MS", () => {
+    const fast = initialRouting();
+    answered(fast, "default", 20); // 4 at a time, 20 ms each
+    fill(fast, "default");
+    const quietly = (state: RoutingState, waiting: number) => route(state, 10_000, 0, limits, waiting, 0, 0);
+    const paidWithin = (waiting: number) => (waiting * 20) / 4 + 20;
+    expect(paidWithin(196)).toBe(QUIET_PAYS_WITHIN_MS);
+    expect(quietly(fast, 196)).toEqual({ waitUntil: Infinity });
+    expect(quietly(fast, 197)).toEqual({ go: send("fallback") });
+
+    // A 3 s default pays nothing within a second: its standing queue goes.
+    const slow = initialRouting();
+    answered(slow, "default", 3_000);
+    fill(slow, "default");
+    expect(route(slow, 10_000, 9_000, limits, 1, 5, 10_000)).toEqual({ waitUntil: 10_000 + QUIET_MS });
+    expect(quietly(slow, 1)).toEqual({ go: send("fallback") });
+  });
+
+  it("still waits when fallback cannot take it either", () => {
+    const state = initialRouting();
+    failing(state, "default", 0);
+    failing(state, "fallback", 0);
+    expect(route(state, 20, 0, limits, 100, 0, -10_000)).toEqual({ waitUntil: Math.min(state.default.retryAt, state.fallback.retryAt) });
   });
 });
 
@@ -196,7 +235,8 @@ describe("health polls", () => {
   it("start a failing spell without spending a payment", () => {
     const state = initialRouting();
     recordHealth(state, "default", { failing: true, minResponseTime: 0 }, 10);
-    expect(route(state, 11, 0, limits)).toEqual({ waitUntil: state.default.retryAt });
+    expect(state.default.retryAt).toBeGreaterThan(11 + QUIET_MS);
+    expect(route(state, 11, 0, limits)).toEqual({ waitUntil: 11 + QUIET_MS });
   });
 });
 
@@ -207,7 +247,7 @@ describe("service time", () => {
     recordHealth(state, "default", { failing: false, minResponseTime: 20 }, 0);
     fill(state, "default");
     // 1,000 waiting at 20 ms per 4 clear in 5 s: old payments still wait for default.
-    expect(route(state, 40_000, 20_000, limits, 1_000)).toEqual({ waitUntil: Infinity });
+    expect(route(state, 40_000, 20_000, limits, 1_000)).toEqual({ waitUntil: 40_000 + QUIET_MS });
   });
 
   it("believes our timings when they are lower than a stale report", () => {
@@ -215,7 +255,7 @@ describe("service time", () => {
     recordHealth(state, "default", { failing: false, minResponseTime: 5_000 }, 0);
     answered(state, "default", 20);
     fill(state, "default");
-    expect(route(state, 40_000, 20_000, limits, 1_000)).toEqual({ waitUntil: Infinity });
+    expect(route(state, 40_000, 20_000, limits, 1_000)).toEqual({ waitUntil: 40_000 + QUIET_MS });
   });
 
   it("spills when the processor reports itself slow and our timings agree", () => {
@@ -249,6 +289,6 @@ describe("answer times", () => {
     recordHealth(state, "default", { failing: false, minResponseTime: 20 }, 0);
     fill(state, "default");
     expect(state.default.latencyMs).toBe(20);
-    expect(route(state, 40_000, 20_000, limits, 1_000)).toEqual({ waitUntil: Infinity });
+    expect(route(state, 40_000, 20_000, limits, 1_000)).toEqual({ waitUntil: 40_000 + QUIET_MS });
   });
 });

@@ -78,13 +78,29 @@ export type RoutingLimits = {
 };
 
 /**
- * The payments waiting for a processor, counted only when routing asks (a
- * count is a scan), and how many arrived over the last second.
+ * The payments waiting for a processor (not those on the wire), counted only
+ * when routing asks; how many arrived over the last second; and when the
+ * last one arrived.
  */
-export type Backlog = { waiting: () => number; arrivalsPerSecond: number };
+export type Backlog = { waiting: () => number; arrivalsPerSecond: number; lastArrivalAt: number };
 
-/** The backlog kept for a busy default that cannot keep up with arrivals, in its time to clear it. */
-export const STANDING_QUEUE_MS = 1_000;
+/**
+ * The backlog kept for a busy default that cannot keep up with arrivals, in
+ * its time to start them all. While traffic flows, holding it costs nothing
+ * but time: when the slow spell ends, default pays what waits; while it
+ * lasts, what stood longest spills to fallback as it would have at once.
+ */
+export const STANDING_QUEUE_MS = 5_000;
+
+/**
+ * No payment for this long: traffic has stopped. Every wait for default is
+ * a bet that it recovers (or speeds up) before the payments are counted, and
+ * a load test reads its final books about 2 s after its last payment. So
+ * once traffic stops the bet is off: what default cannot pay within
+ * QUIET_PAYS_WITHIN_MS goes to fallback at once.
+ */
+export const QUIET_MS = 500;
+export const QUIET_PAYS_WITHIN_MS = 1_000;
 
 /** Either where the payment goes now, or the earliest time it is worth asking again. */
 export type Route = { go: Choice } | { waitUntil: number };
@@ -100,6 +116,7 @@ export type Route = { go: Choice } | { waitUntil: number };
  *   not clear in time goes to fallback now: waiting would not get default to
  *   pay more of them (it already pays all it can), and a backlog still
  *   waiting when the run ends is never paid.
+ * Both bets hold only while payments keep arriving (QUIET_MS).
  */
 export function route(
   state: RoutingState,
@@ -112,17 +129,20 @@ export function route(
   if (state.default.inFlight + state.fallback.inFlight >= limits.maxInFlightTotal) return { waitUntil: Infinity };
   const toDefault = admit(state, "default", now, limits.maxInFlight);
   if (toDefault) return { go: toDefault };
+  const quietAt = backlog.lastArrivalAt + QUIET_MS;
+  const quiet = now >= quietAt;
   // Both often come back together, and fallback's probe may simply answer
   // first: give default's probe (sent when fallback came back) a moment to
   // answer before fallback takes the whole backlog.
   const patientUntil =
-    state.default.failures > 0 ? Math.max(acceptedAt + limits.fallbackAfterMs, defaultsTurnUntil(state)) : now;
-  if (now >= patientUntil && !keepsUp(state.default, limits, backlog)) {
-    const toFallback = admit(state, "fallback", now, limits.maxInFlight);
-    if (toFallback) return { go: toFallback };
-  }
+    state.default.failures > 0 && !quiet ? Math.max(acceptedAt + limits.fallbackAfterMs, defaultsTurnUntil(state)) : now;
+  const toFallback = admit(state, "fallback", now, limits.maxInFlight);
+  if (toFallback && now >= patientUntil && !keepsUp(state.default, limits, backlog, quiet)) return { go: toFallback };
   const fallbackChance = now >= patientUntil ? nextChanceAt(state, "fallback", now) : patientUntil;
-  return { waitUntil: Math.min(nextChanceAt(state, "default", now), fallbackChance) };
+  const waitUntil = Math.min(nextChanceAt(state, "default", now), fallbackChance);
+  // Fallback could take it, and waits only because payments keep coming:
+  // look again the moment they stop.
+  return { waitUntil: toFallback && !quiet ? Math.min(waitUntil, quietAt) : waitUntil };
 }
 
 /** Until when a failing default gets to answer its probe before a just-recovered fallback takes its payments. */
@@ -134,18 +154,19 @@ function defaultsTurnUntil(state: RoutingState): number {
 /**
  * Should the payments waiting stay with a working but busy processor? By
  * Little's law it pays maxInFlight payments per service time: answering in
- * 20 ms, thousands a second; in 3 s, under two hundred.
+ * 20 ms, thousands a second; in 3 s, under three hundred.
  * - If it pays them faster than they arrive, the backlog shrinks (an
  *   outage's backlog draining on recovery): keep it if its last payment is
  *   reached within `fallbackAfterMs`.
- * - If not, the backlog stands however long it gets, and what stands when the
- *   run ends is never paid: keep only STANDING_QUEUE_MS of it, enough to
- *   refill every slot the moment it frees.
+ * - If not, the backlog stands however long it gets: keep STANDING_QUEUE_MS
+ *   of it, for default to pay when it speeds up.
+ * - Once traffic has stopped, keep only what it pays within QUIET_PAYS_WITHIN_MS.
  */
-function keepsUp(p: ProcessorState, limits: RoutingLimits, backlog: Backlog): boolean {
+function keepsUp(p: ProcessorState, limits: RoutingLimits, backlog: Backlog, quiet: boolean): boolean {
   if (p.failures > 0) return false;
   const serviceMs = serviceTimeMs(p);
   const clearsInMs = (backlog.waiting() * serviceMs) / limits.maxInFlight;
+  if (quiet) return clearsInMs + serviceMs <= QUIET_PAYS_WITHIN_MS;
   const paysPerSecond = serviceMs > 0 ? (limits.maxInFlight * 1_000) / serviceMs : Infinity;
   if (backlog.arrivalsPerSecond >= paysPerSecond) return clearsInMs <= STANDING_QUEUE_MS;
   return clearsInMs <= limits.fallbackAfterMs;

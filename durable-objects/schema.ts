@@ -21,7 +21,12 @@ CREATE TABLE IF NOT EXISTS payments (
   attempts       INTEGER NOT NULL DEFAULT 0,
   due_at         INTEGER NOT NULL
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS payments_due ON payments (due_at) WHERE status IN ('queued', 'unknown');
+-- The waiting payments by due time. It holds status too, so counting them
+-- reads this index alone: without it, counting 14,000 waiting among 40,000
+-- rows looked up each row in the table (5.9 ms against 0.15 ms, in SQLite
+-- in memory), which slowed the drain after an outage.
+CREATE INDEX IF NOT EXISTS payments_waiting ON payments (due_at, status) WHERE status IN ('queued', 'unknown');
+DROP INDEX IF EXISTS payments_due;
 CREATE INDEX IF NOT EXISTS payments_books ON payments (requested_at) WHERE status = 'paid';
 CREATE TABLE IF NOT EXISTS settings (
   key   TEXT PRIMARY KEY,
