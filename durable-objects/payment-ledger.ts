@@ -241,14 +241,15 @@ export class PaymentLedger extends DurableObject<Env> {
   }
 
   /**
-   * How many payments wait, for routing's "can default clear this in time?".
+   * How many payments are not yet paid, for routing's "can default clear
+   * this in time?": those waiting, and those on the wire.
    * Counting walks the waiting part of the queue, and the question is asked
    * once per pump while default is busy: with thousands waiting, counting
    * every time cost more than paying. A tenth of a second old is as good.
    */
   private backlog(now: number): number {
     if (now - this.backlogCountedAt >= BACKLOG_COUNT_MS) {
-      this.backlogCount = waitingCount(this.sql);
+      this.backlogCount = waitingCount(this.sql) + this.inFlight();
       this.backlogCountedAt = now;
     }
     return this.backlogCount;
