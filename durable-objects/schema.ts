@@ -22,9 +22,9 @@ CREATE TABLE IF NOT EXISTS payments (
   due_at         INTEGER NOT NULL
 ) WITHOUT ROWID;
 -- The waiting payments by due time. It holds status too, so counting them
--- reads this index alone: without it, counting 14,000 waiting among 40,000
--- rows looked up each row in the table (5.9 ms against 0.15 ms, in SQLite
--- in memory), which slowed the drain after an outage.
+-- (ten times a second while default is busy) reads this index alone: on
+-- (due_at) only, counting 14,000 waiting among 40,000 rows looked up each
+-- row in the table, 5.9 ms against 0.15 ms (SQLite in memory).
 CREATE INDEX IF NOT EXISTS payments_waiting ON payments (due_at, status) WHERE status IN ('queued', 'unknown');
 DROP INDEX IF EXISTS payments_due;
 CREATE INDEX IF NOT EXISTS payments_books ON payments (requested_at) WHERE status = 'paid';
