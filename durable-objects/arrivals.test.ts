@@ -19,6 +19,14 @@ describe("arrivals per second", () => {
     expect(arrivalsPerSecond(a, 60_000)).toBe(0);
   });
 
+  it("remembers when the last payment came, and a start counts as one", () => {
+    const a = initialArrivals(50);
+    expect(a.lastAt).toBe(50);
+    countArrivals(a, 3, 700);
+    countArrivals(a, 0, 900); // a batch with nothing new in it
+    expect(a.lastAt).toBe(700);
+  });
+
   it("drops both buckets after a long silence", () => {
     const a = initialArrivals();
     countArrivals(a, 300, 500);

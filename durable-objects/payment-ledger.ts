@@ -83,9 +83,7 @@ export class PaymentLedger extends DurableObject<Env> {
   private pumpScheduled = false;
   private backlogCount = 0;
   private backlogCountedAt = -Infinity;
-  private readonly arrivals = initialArrivals();
-  /** When the last new payment arrived. Starts at construction, so a restart is not mistaken for the end of traffic. */
-  private lastArrivalAt = Date.now();
+  private readonly arrivals = initialArrivals(Date.now());
   /** A full GC a second while requests are on the wire: see native-memory.ts. */
   private readonly collector = collector(1_000);
   /**
@@ -138,7 +136,6 @@ export class PaymentLedger extends DurableObject<Env> {
     );
     const accepted = results.filter((r) => r === "accepted").length;
     countArrivals(this.arrivals, accepted, Date.now());
-    if (accepted > 0) this.lastArrivalAt = Date.now();
     // While the head of the queue waits, a newer payment would only wait behind it.
     if (accepted > 0 && Date.now() >= this.stalledUntil) this.safePump();
     return { results, purgedAt: this.purgedAt };
@@ -219,7 +216,7 @@ export class PaymentLedger extends DurableObject<Env> {
     const backlog: Backlog = {
       waiting: () => this.backlog(now),
       arrivalsPerSecond: arrivalsPerSecond(this.arrivals, now),
-      lastArrivalAt: this.lastArrivalAt,
+      lastArrivalAt: this.arrivals.lastAt,
     };
     due.forEach((payment, i) => {
       const notBefore = this.dispatch(payment, now, backlog);

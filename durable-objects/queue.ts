@@ -147,7 +147,7 @@ export function nextDueAt(sql: SqlStorage): number | null {
   return row.due;
 }
 
-/** How many wait for an attempt (not those on the wire): a count over the due index alone. */
+/** How many wait for an attempt (not those on the wire): a count over the `payments_waiting` index alone. */
 export function waitingCount(sql: SqlStorage): number {
   return sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM payments WHERE status IN ('queued', 'unknown')").one().n;
 }
