@@ -20,18 +20,26 @@ afterAll(async () => {
 it("books 200 payments exactly as the processors hold them while default fails and then slows down", async () => {
   const { processors, service } = world;
   const accepted = new Map<string, number>();
-  const phases: Array<() => Promise<void>> = [
-    async () => {},
-    () => admin.set(processors.default, "failure", true),
-    async () => {
-      await admin.set(processors.default, "failure", false);
-      await admin.set(processors.default, "delay", 200); // beyond the 150 ms timeout
+  // Each phase posts 50 payments, then may hold until its condition is seen,
+  // so a fast machine cannot post through a phase before it has had effect.
+  const phases: Array<{ enter: () => Promise<void>; holdUntil?: () => Promise<boolean> }> = [
+    { enter: async () => {} },
+    {
+      enter: () => admin.set(processors.default, "failure", true),
+      // Payments wait FALLBACK_AFTER_MS for a failing default, and posting 50 can take less.
+      holdUntil: async () => (await admin.summary(processors.fallback)).totalRequests > 0,
     },
-    () => admin.set(processors.default, "delay", 0),
+    {
+      enter: async () => {
+        await admin.set(processors.default, "failure", false);
+        await admin.set(processors.default, "delay", 200); // beyond the 150 ms timeout
+      },
+    },
+    { enter: () => admin.set(processors.default, "delay", 0) },
   ];
   const start = Date.now();
-  for (const enterPhase of phases) {
-    await enterPhase();
+  for (const { enter, holdUntil } of phases) {
+    await enter();
     const batch = Array.from({ length: 50 }, () => ({ id: crypto.randomUUID(), amount: (1 + Math.floor(Math.random() * 99_999)) / 100 }));
     for (let i = 0; i < batch.length; i += 10) {
       await Promise.all(
@@ -41,6 +49,11 @@ it("books 200 payments exactly as the processors hold them while default fails a
           accepted.set(id, amount);
         }),
       );
+    }
+    const holdDeadline = Date.now() + 10_000;
+    while (holdUntil && !(await holdUntil())) {
+      expect(Date.now(), "phase's condition seen within 10 s").toBeLessThan(holdDeadline);
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
   await drained(service.url);
@@ -58,7 +71,7 @@ it("books 200 payments exactly as the processors hold them while default fails a
 
   const whole = await compare("");
   expect(whole.default.totalRequests + whole.fallback.totalRequests).toBe(200);
-  expect(whole.fallback.totalRequests).toBeGreaterThan(0); // default really failed for a while
+  expect(whole.fallback.totalRequests).toBeGreaterThan(0); // default really failed for a while (the hold saw it)
   const slices = 8;
   for (let i = 0; i < slices; i++) {
     const from = start + Math.floor(((end - start) * i) / slices);
