@@ -103,7 +103,7 @@ export class PaymentLedger extends DurableObject<Env> {
     this.sql = ctx.storage.sql;
     this.config = readConfig(env);
     void ctx.blockConcurrencyWhile(async () => {
-      migrate(this.sql);
+      ctx.storage.transactionSync(() => migrate(this.sql));
       const now = Date.now();
       recoverInterrupted(this.sql, now);
       for (const row of this.sql.exec<{ key: string; value: number }>("SELECT key, value FROM settings")) {

@@ -9,9 +9,18 @@
 //   sending  an attempt (or a lookup) is on the wire to `processor`
 //   unknown  an attempt to `processor` may have landed; pinned there until settled
 //   paid     `processor` confirmed it, stored with `requested_at`
+//
+// Rows are stored in arrival order (the rowid), not by correlationId. The
+// dispatcher claims payments oldest first and they are answered in about the
+// order they left, so the rows one commit touches sit together on a few
+// pages. Keyed by the random correlationId, every payment dirtied a page of
+// its own in each commit: draining 14,000 payments wrote 18.5 KB to disk per
+// payment, against 10.3 KB in arrival order, and cost the engine ~15% more
+// CPU per payment (three runs each, alternating).
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS payments (
-  correlation_id TEXT PRIMARY KEY,
+  id             INTEGER PRIMARY KEY,
+  correlation_id TEXT NOT NULL UNIQUE,
   amount_cents   INTEGER NOT NULL,
   accepted_at    INTEGER NOT NULL,
   status         TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'unknown', 'paid')),
@@ -20,7 +29,7 @@ CREATE TABLE IF NOT EXISTS payments (
   settle_after   INTEGER,
   attempts       INTEGER NOT NULL DEFAULT 0,
   due_at         INTEGER NOT NULL
-) WITHOUT ROWID;
+);
 -- The waiting payments by due time. It holds status too, so counting them
 -- (ten times a second while default is busy) reads this index alone: on
 -- (due_at) only, counting 14,000 waiting among 40,000 rows looked up each
@@ -34,6 +43,22 @@ CREATE TABLE IF NOT EXISTS settings (
 ) WITHOUT ROWID;
 `;
 
+/** Brings any earlier layout up to SCHEMA, keeping every row. Run it in one transaction. */
 export function migrate(sql: SqlStorage): void {
+  const payments = sql.exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'payments'").toArray()[0];
+  if (payments !== undefined && /WITHOUT ROWID/i.test(payments.sql)) {
+    // The first layout, keyed by correlationId: rebuild it in arrival order.
+    sql.exec(`
+      DROP INDEX IF EXISTS payments_due;
+      DROP INDEX IF EXISTS payments_waiting;
+      DROP INDEX IF EXISTS payments_books;
+      ALTER TABLE payments RENAME TO payments_by_correlation_id;`);
+    sql.exec(SCHEMA);
+    sql.exec(`
+      INSERT INTO payments (correlation_id, amount_cents, accepted_at, status, processor, requested_at, settle_after, attempts, due_at)
+        SELECT correlation_id, amount_cents, accepted_at, status, processor, requested_at, settle_after, attempts, due_at
+        FROM payments_by_correlation_id ORDER BY accepted_at;
+      DROP TABLE payments_by_correlation_id;`);
+  }
   sql.exec(SCHEMA);
 }
