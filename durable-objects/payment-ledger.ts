@@ -93,6 +93,14 @@ export class PaymentLedger extends DurableObject<Env> {
    */
   private stalledUntil = 0;
   /**
+   * Payments a processor confirmed, not yet booked: the next pump books them.
+   * Every turn of the event loop that writes ends in a commit of its own (a
+   * WAL write and an fsync), and answers arrive a few at a time; booked by
+   * the pump, many answers share one commit with the claims that follow.
+   * A crash before then leaves them "sending", and a restart settles those.
+   */
+  private readonly confirmed: Confirmed[] = [];
+  /**
    * Payments accepted before this moment were purged. An outbox may still
    * forward some of them after the purge; they are dropped, not revived.
    */
@@ -143,6 +151,7 @@ export class PaymentLedger extends DurableObject<Env> {
 
   /** Totals per processor of what the processors confirmed, by requestedAt in [fromMs, toMs]. */
   summary(fromMs: number, toMs: number): Summary {
+    this.bookConfirmed();
     return summarize(this.sql, fromMs, toMs);
   }
 
@@ -157,6 +166,7 @@ export class PaymentLedger extends DurableObject<Env> {
     this.stalledUntil = 0;
     this.backlogCountedAt = -Infinity;
     this.purgedAt = Date.now();
+    this.confirmed.length = 0;
     this.ctx.storage.transactionSync(() => {
       forgetEverything(this.sql);
       writeSetting(this.sql, "purged_at", this.purgedAt);
@@ -164,6 +174,7 @@ export class PaymentLedger extends DurableObject<Env> {
   }
 
   stats(): LedgerStats {
+    this.bookConfirmed();
     const depth = queueDepth(this.sql);
     const view = (name: ProcessorName) => ({
       inFlight: this.routing[name].inFlight,
@@ -196,6 +207,7 @@ export class PaymentLedger extends DurableObject<Env> {
    * whose answers wait for this same thread.
    */
   private pump(): void {
+    this.bookConfirmed();
     const now = Date.now();
     if (this.inFlight() > 0) collectNativeGarbage(this.collector, now);
     const room = this.room();
@@ -229,6 +241,19 @@ export class PaymentLedger extends DurableObject<Env> {
     if (started === limit) this.schedulePump();
     if (due.length > 0 || this.inFlight() > 0) this.pollHealthIfDue(now);
     this.rearm(now, waitUntil);
+  }
+
+  /** Books what the processors confirmed since the last look. One that fails stays for the next pump. */
+  private bookConfirmed(): void {
+    let booked = 0;
+    try {
+      for (const { correlationId, processor, requestedAt, cents } of this.confirmed) {
+        markPaid(this.sql, correlationId, processor, requestedAt, cents);
+        booked += 1;
+      }
+    } finally {
+      this.confirmed.splice(0, booked);
+    }
   }
 
   /** Free slots on the wire, both processors together. */
@@ -311,7 +336,7 @@ export class PaymentLedger extends DurableObject<Env> {
       switch (outcome.kind) {
         case "paid":
           healthy = true;
-          markPaid(this.sql, correlationId, processor, requestedAt, cents);
+          this.confirmed.push({ correlationId, processor, requestedAt, cents });
           break;
         case "duplicate":
           // It got there before (an attempt whose answer we never saw): book it as the processor holds it.
@@ -327,9 +352,12 @@ export class PaymentLedger extends DurableObject<Env> {
           this.retryLater(payment, "unknown");
           break;
       }
+    } catch (error) {
+      this.breakOff(payment, generation);
+      throw error;
     } finally {
       recordResult(this.routing, choice, healthy ? "success" : "failure", Date.now(), latencyMs);
-      this.afterStep(payment, generation);
+      this.schedulePump();
     }
   }
 
@@ -348,18 +376,23 @@ export class PaymentLedger extends DurableObject<Env> {
     this.routing[processor].inFlight -= 1;
     if (generation !== this.generation) return this.schedulePump();
     const now = Date.now();
-    if (found.kind === "found") {
-      markPaid(this.sql, payment.correlationId, processor, found.requestedAtMs, found.cents);
-    } else if (found.kind === "error") {
-      this.retryLater(payment, "unknown");
-    } else if (now >= payment.settleAfter) {
-      release(this.sql, payment.correlationId, "queued", now);
-    } else {
-      const choice = admit(this.routing, processor, now, this.config.maxInFlight);
-      if (choice !== null) return this.send(payment, choice, true);
-      this.retryLater(payment, "unknown", this.routing[processor].retryAt);
+    try {
+      if (found.kind === "found") {
+        markPaid(this.sql, payment.correlationId, processor, found.requestedAtMs, found.cents);
+      } else if (found.kind === "error") {
+        this.retryLater(payment, "unknown");
+      } else if (now >= payment.settleAfter) {
+        release(this.sql, payment.correlationId, "queued", now);
+      } else {
+        const choice = admit(this.routing, processor, now, this.config.maxInFlight);
+        if (choice !== null) return this.send(payment, choice, true);
+        this.retryLater(payment, "unknown", this.routing[processor].retryAt);
+      }
+    } catch (error) {
+      this.breakOff(payment, generation);
+      throw error;
     }
-    this.afterStep(payment, generation);
+    this.schedulePump();
   }
 
   private async bookAsStored(payment: DuePayment, processor: ProcessorName): Promise<void> {
@@ -375,10 +408,12 @@ export class PaymentLedger extends DurableObject<Env> {
     release(this.sql, payment.correlationId, status, dueAt, settleAfter);
   }
 
-  /** Every step ends here: nothing may stay "sending" once its request is over, then the pump looks again. */
-  private afterStep(payment: DuePayment, generation: number): void {
-    if (generation === this.generation) this.retryLater(payment, "unknown"); // no-op unless a step left it "sending"
-    this.schedulePump();
+  /**
+   * A step that broke off midway must not leave its payment "sending": no
+   * pump would look at it again before a restart.
+   */
+  private breakOff(payment: DuePayment, generation: number): void {
+    if (generation === this.generation) this.retryLater(payment, "unknown");
   }
 
   private pollHealthIfDue(now: number): void {
@@ -419,6 +454,9 @@ export class PaymentLedger extends DurableObject<Env> {
     return this.routing.default.inFlight + this.routing.fallback.inFlight;
   }
 }
+
+/** A payment a processor confirmed, with what it holds. */
+type Confirmed = { correlationId: string; processor: ProcessorName; requestedAt: number; cents: number };
 
 function writeSetting(sql: SqlStorage, key: string, value: number): void {
   sql.exec("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
