@@ -27,6 +27,7 @@ export default defineConfig({
                 SETTLE_AFTER_MS: "1000",
                 MAX_IN_FLIGHT: "8",
                 FALLBACK_AFTER_MS: "200",
+                PARK_MS: "2000", // longer than QUIET_MS (500), so a test tells the two apart
               },
             },
           }),

@@ -9,6 +9,7 @@ describe("dispatch config", () => {
     const config = read({ MAX_IN_FLIGHT: null, MAX_IN_FLIGHT_TOTAL: "" });
     expect(config.maxInFlight).toBe(800);
     expect(config.maxInFlightTotal).toBe(1_024);
+    expect(config.parkMs).toBe(5_000);
     expect(config.urls.fallback).toBe("http://127.0.0.1:8002");
   });
 

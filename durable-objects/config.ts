@@ -19,6 +19,15 @@ export type DispatchConfig = {
    */
   fallbackAfterMs: number;
   /**
+   * How long a payment that a working but saturated default cannot take
+   * waits for it anyway, parked, before fallback takes it. Parked payments
+   * go to default if it speeds up meanwhile, and to fallback at once when
+   * payments stop arriving; so the longer, the more a slow spell that ends
+   * mid-run saves, and the more the end of a run must flush to fallback in
+   * its last moments.
+   */
+  parkMs: number;
+  /**
    * How long after an attempt started it is surely over at the processor,
    * answered or not. Until then a payment whose outcome is unknown stays
    * pinned to that processor; after it, a lookup that finds nothing frees it.
@@ -37,6 +46,7 @@ export function readConfig(env: Env): DispatchConfig {
     maxInFlight: positive(vars.MAX_IN_FLIGHT, 800, "MAX_IN_FLIGHT"),
     maxInFlightTotal: positive(vars.MAX_IN_FLIGHT_TOTAL, 1_024, "MAX_IN_FLIGHT_TOTAL"),
     fallbackAfterMs: positive(vars.FALLBACK_AFTER_MS, 25_000, "FALLBACK_AFTER_MS"),
+    parkMs: positive(vars.PARK_MS, 5_000, "PARK_MS"),
     settleAfterMs: positive(vars.SETTLE_AFTER_MS, 30_000, "SETTLE_AFTER_MS"),
   };
 }

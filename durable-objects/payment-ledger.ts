@@ -22,9 +22,11 @@ import {
   enqueue,
   isPayment,
   nextDueAt,
+  park,
   queueDepth,
   recoverInterrupted,
   release,
+  unparkAll,
   waitingCount,
   type DuePayment,
   type IncomingPayment,
@@ -37,8 +39,10 @@ import {
   recordHealth,
   recordResult,
   recordSent,
+  QUIET_MS,
   route,
   serviceTimeMs,
+  unparks,
   type Backlog,
   type Choice,
   type ProcessorName,
@@ -100,6 +104,8 @@ export class PaymentLedger extends DurableObject<Env> {
    * A crash before then leaves them "sending", and a restart settles those.
    */
   private readonly confirmed: Confirmed[] = [];
+  /** Payments parked since they last all came back (see routing's `Route`). Not kept across restarts: they come due by themselves. */
+  private parked = 0;
   /**
    * Payments accepted before this moment were purged. An outbox may still
    * forward some of them after the purge; they are dropped, not revived.
@@ -167,6 +173,7 @@ export class PaymentLedger extends DurableObject<Env> {
     this.backlogCountedAt = -Infinity;
     this.purgedAt = Date.now();
     this.confirmed.length = 0;
+    this.parked = 0;
     this.ctx.storage.transactionSync(() => {
       forgetEverything(this.sql);
       writeSetting(this.sql, "purged_at", this.purgedAt);
@@ -210,6 +217,15 @@ export class PaymentLedger extends DurableObject<Env> {
     this.bookConfirmed();
     const now = Date.now();
     if (this.inFlight() > 0) collectNativeGarbage(this.collector, now);
+    const backlog: Backlog = {
+      waiting: () => this.backlog(now),
+      arrivalsPerSecond: arrivalsPerSecond(this.arrivals, now),
+      lastArrivalAt: this.arrivals.lastAt,
+    };
+    if (this.parked > 0 && unparks(this.routing, now, this.config, backlog)) {
+      unparkAll(this.sql, now);
+      this.parked = 0;
+    }
     const room = this.room();
     if (room === 0) {
       // Every slot is taken: nothing could start, and only an answer frees a
@@ -225,11 +241,6 @@ export class PaymentLedger extends DurableObject<Env> {
     const limit = Math.min(BATCH, room);
     const due = duePayments(this.sql, now, limit);
     this.stalledUntil = 0;
-    const backlog: Backlog = {
-      waiting: () => this.backlog(now),
-      arrivalsPerSecond: arrivalsPerSecond(this.arrivals, now),
-      lastArrivalAt: this.arrivals.lastAt,
-    };
     due.forEach((payment, i) => {
       const notBefore = this.dispatch(payment, now, backlog);
       if (notBefore === null) started += 1;
@@ -304,6 +315,11 @@ export class PaymentLedger extends DurableObject<Env> {
     }
     const next = route(this.routing, now, payment.acceptedAt, this.config, backlog);
     if ("waitUntil" in next) return next.waitUntil;
+    if ("parkUntil" in next) {
+      park(this.sql, payment.correlationId, next.parkUntil);
+      this.parked += 1;
+      return null;
+    }
     this.send(payment, next.go, false).catch(logBug);
     return null;
   }
@@ -438,6 +454,8 @@ export class PaymentLedger extends DurableObject<Env> {
    */
   private rearm(now: number, waitUntil: number): void {
     let wake = this.inFlight() > 0 ? now + WATCHDOG_MS : Infinity;
+    // Parked payments come back the moment payments stop arriving.
+    if (this.parked > 0) wake = Math.min(wake, Math.max(this.arrivals.lastAt + QUIET_MS, now + MIN_WAKE_MS));
     if (Number.isFinite(waitUntil)) wake = Math.min(wake, Math.max(waitUntil, now + MIN_WAKE_MS));
     const due = nextDueAt(this.sql);
     if (due !== null) wake = Math.min(wake, due > now ? due : now + WATCHDOG_MS);

@@ -101,6 +101,22 @@ export function claimForSend(
   );
 }
 
+/** Moves a queued payment out of the queue's way until `until` (routing's parking). */
+export function park(sql: SqlStorage, correlationId: string, until: number): void {
+  sql.exec("UPDATE payments SET due_at = ? WHERE correlation_id = ? AND status = 'queued'", until, correlationId);
+}
+
+/**
+ * Makes every parked payment due again, in arrival order. Queued payments
+ * waiting out a retry pause come along: routing still keeps them from a
+ * processor that is failing.
+ */
+export function unparkAll(sql: SqlStorage, now: number): void {
+  // "status IN (...)" repeats the payments_waiting index's condition so that
+  // SQLite uses the index; "status = 'queued'" alone scans the whole table.
+  sql.exec("UPDATE payments SET due_at = accepted_at WHERE status IN ('queued', 'unknown') AND due_at > ? AND status = 'queued'", now);
+}
+
 /** Marks a lookup on the wire, keeping the processor it is pinned to. */
 export function claimForLookup(sql: SqlStorage, correlationId: string): void {
   sql.exec("UPDATE payments SET status = 'sending' WHERE correlation_id = ?", correlationId);

@@ -1,14 +1,16 @@
 import { describe, expect, it } from "vitest";
 import {
-  MAX_PROBE_INTERVAL_MS, PROBE_PATIENCE_MS, QUIET_MS, QUIET_PAYS_WITHIN_MS, STANDING_QUEUE_MS, admit, initialRouting, recordHealth, recordResult, recordSent, route as routeWith,
+  MAX_PROBE_INTERVAL_MS, PROBE_PATIENCE_MS, QUIET_MS, QUIET_PAYS_WITHIN_MS, STANDING_QUEUE_MS, admit, initialRouting, recordHealth, recordResult, recordSent, route as routeWith, unparks,
   type Choice, type ProcessorName, type RoutingState,
 } from "./routing.ts";
 
-const limits = { maxInFlight: 4, maxInFlightTotal: Infinity, fallbackAfterMs: 10_000 };
+const limits = { maxInFlight: 4, maxInFlightTotal: Infinity, fallbackAfterMs: 10_000, parkMs: 2_000 };
 /** route() with a backlog of `waiting` payments, `arriving` more a second, the last of them `now`. */
 const route = (state: RoutingState, now: number, acceptedAt: number, l = limits, waiting = 100, arriving = 0, lastArrivalAt = now) =>
   routeWith(state, now, acceptedAt, l, { waiting: () => waiting, arrivalsPerSecond: arriving, lastArrivalAt });
 const send = (processor: ProcessorName, probe = false): Choice => ({ processor, probe });
+const unparksWith = (state: RoutingState, now: number, waiting: number, arriving: number, lastArrivalAt = now) =>
+  unparks(state, now, limits, { waiting: () => waiting, arrivalsPerSecond: arriving, lastArrivalAt });
 
 /** One answered request that took `ms`. */
 function answered(state: RoutingState, processor: ProcessorName, ms: number): void {
@@ -81,12 +83,13 @@ describe("route", () => {
     expect(route(state, 30_000, 0, limits, 1_000)).toEqual({ waitUntil: 30_000 + QUIET_MS });
   });
 
-  it("spills to fallback at once when a busy default is too slow for the backlog", () => {
+  it("parks what a busy default is too slow for, then spills it to fallback", () => {
     const state = initialRouting();
     answered(state, "default", 1_000); // 4 a second
     fill(state, "default");
-    // 100 waiting need 25 s: even a payment accepted this moment goes to fallback.
-    expect(route(state, 100, 100, limits, 100)).toEqual({ go: send("fallback") });
+    // 100 waiting need 25 s: a payment accepted this moment is parked for parkMs, then goes to fallback.
+    expect(route(state, 100, 100, limits, 100)).toEqual({ parkUntil: 100 + limits.parkMs });
+    expect(route(state, 100 + limits.parkMs, 100, limits, 100)).toEqual({ go: send("fallback") });
     // 40 waiting clear in 10 s: they wait for default.
     expect(route(state, 100, 100, limits, 40)).toEqual({ waitUntil: 100 + QUIET_MS });
     fill(state, "fallback");
@@ -97,13 +100,14 @@ describe("route", () => {
   it("starts nothing once both together hold the total allowed, though each has slots left", () => {
     const state = initialRouting();
     const capped = { ...limits, maxInFlightTotal: 6 };
-    answered(state, "default", 1_000); // 4 a second: 1,000 waiting spill to fallback
+    answered(state, "default", 1_000); // 4 a second: 1,000 waiting spill to fallback once parked
     fill(state, "default");
-    expect(route(state, 0, 0, capped, 1_000)).toEqual({ go: send("fallback") });
+    const now = limits.parkMs;
+    expect(route(state, now, 0, capped, 1_000)).toEqual({ go: send("fallback") });
     recordSent(state, send("fallback"));
     recordSent(state, send("fallback"));
-    expect(route(state, 0, 0, capped, 1_000)).toEqual({ waitUntil: Infinity });
-    expect(route(state, 0, 0, limits, 1_000)).toEqual({ go: send("fallback") });
+    expect(route(state, now, 0, capped, 1_000)).toEqual({ waitUntil: Infinity });
+    expect(route(state, now, 0, limits, 1_000)).toEqual({ go: send("fallback") });
   });
 
   it("keeps no standing queue for a busy default that pays slower than payments arrive", () => {
@@ -114,9 +118,57 @@ describe("route", () => {
     // 5 arrive a second: the backlog can never shrink. It waits only if default
     // pays all of it within STANDING_QUEUE_MS: its 4 on the wire, and no more.
     expect(route(state, 100, 100, limits, standing, 5)).toEqual({ waitUntil: 100 + QUIET_MS });
-    expect(route(state, 100, 100, limits, standing + 1, 5)).toEqual({ go: send("fallback") });
+    expect(route(state, 100, 100, limits, standing + 1, 5)).toEqual({ parkUntil: 100 + limits.parkMs });
     // 3 arrive a second: the same backlog shrinks, and what clears in 10 s waits.
     expect(route(state, 100, 100, limits, 40, 3)).toEqual({ waitUntil: 100 + QUIET_MS });
+  });
+});
+
+describe("parking for a slow default", () => {
+  /** Default answers in 1 s, 4 at a time, and 5 payments arrive a second: it cannot keep up. */
+  function outpaced(): RoutingState {
+    const state = initialRouting();
+    answered(state, "default", 1_000);
+    fill(state, "default");
+    return state;
+  }
+
+  it("gives a parked payment back to default when default has sped up", () => {
+    const state = outpaced();
+    expect(unparksWith(state, 1_000, 100, 5)).toBe(false);
+    for (let i = 0; i < 30; i++) answered(state, "default", 20); // 20 ms now: 200 a second
+    expect(unparksWith(state, 1_000, 100, 5)).toBe(true);
+    expect(route(state, 1_000, 0, limits, 100, 5)).toEqual({ waitUntil: 1_000 + QUIET_MS });
+  });
+
+  it("gives every parked payment back once payments stop arriving, and fallback takes them", () => {
+    const state = outpaced();
+    expect(unparksWith(state, 1_000, 100, 5, 1_000 - QUIET_MS + 1)).toBe(false);
+    expect(unparksWith(state, 1_000, 100, 5, 1_000 - QUIET_MS)).toBe(true);
+    expect(route(state, 1_000, 900, limits, 100, 5, 1_000 - QUIET_MS)).toEqual({ go: send("fallback") });
+  });
+
+  it("does not let a payment back from parking take a free slot of a default that still cannot keep up", () => {
+    const state = outpaced();
+    recordResult(state, send("default"), "success", 0, 1_000); // one slot free
+    expect(route(state, 1_000, 1_000, limits, 100, 5)).toEqual({ go: send("default") }); // a new payment takes it
+    expect(route(state, 1_000 + limits.parkMs, 1_000, limits, 100, 5)).toEqual({ go: send("fallback") });
+  });
+
+  it("gives a waiting payment no free slot of a slow default once payments have stopped", () => {
+    const state = initialRouting();
+    answered(state, "default", 2_000);
+    recordSent(state, send("default")); // 1 on the wire, 3 slots free
+    // Payments still arrive: default takes it.
+    expect(route(state, 1_000, 1_000, limits, 2, 0, 1_000)).toEqual({ go: send("default") });
+    // None for QUIET_MS: default would pay it 2 s from now, after the books are read.
+    expect(route(state, 1_000 + QUIET_MS, 1_000, limits, 2, 0, 1_000)).toEqual({ go: send("fallback") });
+  });
+
+  it("never parks for a failing default: that wait is fallbackAfterMs", () => {
+    const state = initialRouting();
+    failing(state, "default", 0);
+    expect(route(state, 10, 10, limits, 100, 5)).toEqual({ waitUntil: state.default.retryAt }); // its next probe, not a parking time
   });
 });
 

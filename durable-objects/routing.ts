@@ -75,6 +75,8 @@ export type RoutingLimits = {
   maxInFlightTotal: number;
   /** How long a payment waits for default (failing, or draining a backlog) before the dear fallback may take it. */
   fallbackAfterMs: number;
+  /** How long a payment a working but saturated default cannot take is parked for it (see `route`). */
+  parkMs: number;
 };
 
 /**
@@ -108,8 +110,13 @@ export const STANDING_QUEUE_MS = 1_000;
 export const QUIET_MS = 500;
 export const QUIET_PAYS_WITHIN_MS = 1_000;
 
-/** Either where the payment goes now, or the earliest time it is worth asking again. */
-export type Route = { go: Choice } | { waitUntil: number };
+/**
+ * Where the payment goes now; or the earliest time it is worth asking again;
+ * or park it until then: it leaves the head of the queue, so that newer
+ * payments get default's free slots, and is asked again then, or when
+ * `unparks` says so.
+ */
+export type Route = { go: Choice } | { waitUntil: number } | { parkUntil: number };
 
 /**
  * Where a payment accepted at `acceptedAt` goes now. Default, the cheap one,
@@ -119,10 +126,14 @@ export type Route = { go: Choice } | { waitUntil: number };
  *   spell shorter than that costs nothing extra; a longer one costs what
  *   paying fallback at once would have, plus the wait.
  * - default works but every slot is taken: see `keepsUp`. What default will
- *   not clear in time goes to fallback now: waiting would not get default to
- *   pay more of them (it already pays all it can), and a backlog still
- *   waiting when the run ends is never paid.
- * Both bets hold only while payments keep arriving (QUIET_MS).
+ *   not clear in time is parked for `parkMs`, then goes to fallback. Waiting
+ *   does not get a slow default to pay more (it already pays all it can),
+ *   but it may speed up: a parked payment it is then fast enough for goes to
+ *   it instead. Parked, it stays out of the way, so default's free slots go
+ *   to newer payments and default is never fed old ones once traffic stops:
+ *   what a slow default is sent after the last arrival is still on the wire
+ *   when the books are read.
+ * All these bets hold only while payments keep arriving (QUIET_MS).
  */
 export function route(
   state: RoutingState,
@@ -133,22 +144,45 @@ export function route(
 ): Route {
   // Every slot is taken: an answer will free one and bring the payment back here.
   if (state.default.inFlight + state.fallback.inFlight >= limits.maxInFlightTotal) return { waitUntil: Infinity };
-  const toDefault = admit(state, "default", now, limits.maxInFlight);
-  if (toDefault) return { go: toDefault };
   const quietAt = backlog.lastArrivalAt + QUIET_MS;
   const quiet = now >= quietAt;
+  const parkedUntil = acceptedAt + limits.parkMs;
+  const toDefault = admit(state, "default", now, limits.maxInFlight);
+  const toFallback = admit(state, "fallback", now, limits.maxInFlight);
+  // A payment back from parking, or still waiting once payments have
+  // stopped, does not take a free slot of a default that cannot keep up:
+  // near the end of a run, it would still be on the wire when the books are read.
+  const pastDefault =
+    toDefault !== null &&
+    toFallback !== null &&
+    (quiet || now >= parkedUntil) &&
+    state.default.failures === 0 &&
+    !keepsUp(state.default, limits, backlog, quiet);
+  if (toDefault && !pastDefault) return { go: toDefault };
   // Both often come back together, and fallback's probe may simply answer
   // first: give default's probe (sent when fallback came back) a moment to
   // answer before fallback takes the whole backlog.
   const patientUntil =
     state.default.failures > 0 && !quiet ? Math.max(acceptedAt + limits.fallbackAfterMs, defaultsTurnUntil(state)) : now;
-  const toFallback = admit(state, "fallback", now, limits.maxInFlight);
-  if (toFallback && now >= patientUntil && !keepsUp(state.default, limits, backlog, quiet)) return { go: toFallback };
+  if (toFallback && now >= patientUntil && !keepsUp(state.default, limits, backlog, quiet)) {
+    if (!quiet && state.default.failures === 0 && now < parkedUntil) return { parkUntil: parkedUntil };
+    return { go: toFallback };
+  }
   const fallbackChance = now >= patientUntil ? nextChanceAt(state, "fallback", now) : patientUntil;
   const waitUntil = Math.min(nextChanceAt(state, "default", now), fallbackChance);
   // Fallback could take it, and waits only because payments keep coming:
   // look again the moment they stop.
   return { waitUntil: toFallback && !quiet ? Math.min(waitUntil, quietAt) : waitUntil };
+}
+
+/**
+ * Should parked payments come back to the queue now? Once payments stop
+ * arriving, so that fallback takes them at once; and once default is fast
+ * enough to keep the backlog, so that it takes them.
+ */
+export function unparks(state: RoutingState, now: number, limits: RoutingLimits, backlog: Backlog): boolean {
+  const quiet = now >= backlog.lastArrivalAt + QUIET_MS;
+  return quiet || keepsUp(state.default, limits, backlog, false);
 }
 
 /** Until when a failing default gets to answer its probe before a just-recovered fallback takes its payments. */
@@ -170,7 +204,8 @@ function defaultsTurnUntil(state: RoutingState): number {
 function keepsUp(p: ProcessorState, limits: RoutingLimits, backlog: Backlog, quiet: boolean): boolean {
   if (p.failures > 0) return false;
   const serviceMs = serviceTimeMs(p);
-  const clearsInMs = (backlog.waiting() * serviceMs) / limits.maxInFlight;
+  // The last one is paid a service time after it leaves, however few wait.
+  const clearsInMs = serviceMs * Math.max(1, backlog.waiting() / limits.maxInFlight);
   if (quiet) return clearsInMs <= QUIET_PAYS_WITHIN_MS;
   const paysPerSecond = serviceMs > 0 ? (limits.maxInFlight * 1_000) / serviceMs : Infinity;
   if (backlog.arrivalsPerSecond >= paysPerSecond) return clearsInMs <= STANDING_QUEUE_MS;

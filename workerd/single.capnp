@@ -28,6 +28,7 @@ const api :Workerd.Worker = (
     (name = "MAX_IN_FLIGHT", fromEnvironment = "MAX_IN_FLIGHT"),
     (name = "MAX_IN_FLIGHT_TOTAL", fromEnvironment = "MAX_IN_FLIGHT_TOTAL"),
     (name = "FALLBACK_AFTER_MS", fromEnvironment = "FALLBACK_AFTER_MS"),
+    (name = "PARK_MS", fromEnvironment = "PARK_MS"),
     (name = "SETTLE_AFTER_MS", fromEnvironment = "SETTLE_AFTER_MS"),
   ],
   durableObjectNamespaces = [

@@ -2,6 +2,7 @@
 // the run: each reads an index, never the whole table.
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { unparkAll } from "../../durable-objects/queue.ts";
 import { freshLedger } from "./helpers.ts";
 
 function plan(sql: SqlStorage, query: string): string {
@@ -31,6 +32,18 @@ describe("the queue's hot queries", () => {
       expect(plan(state.storage.sql, "SELECT MIN(due_at) AS due FROM payments WHERE status IN ('queued', 'unknown')")).toContain(
         "USING COVERING INDEX payments_waiting",
       );
+    });
+  });
+
+  it("bring parked payments back through the same index", async () => {
+    await runInDurableObject(freshLedger(), (_ledger, state) => {
+      const sql = state.storage.sql;
+      const update = "UPDATE payments SET due_at = accepted_at WHERE status IN ('queued', 'unknown') AND due_at > 1 AND status = 'queued'";
+      expect(plan(sql, update)).toBe("SEARCH payments USING INDEX payments_waiting (due_at>?)");
+      // The query as written in queue.ts.
+      sql.exec("INSERT INTO payments (correlation_id, amount_cents, accepted_at, status, due_at) VALUES ('a', 1, 1, 'queued', 9)");
+      unparkAll(sql, 5);
+      expect(sql.exec<{ due_at: number }>("SELECT due_at FROM payments WHERE correlation_id = 'a'").one().due_at).toBe(1);
     });
   });
 });
