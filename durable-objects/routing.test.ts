@@ -136,9 +136,17 @@ describe("parking for a slow default", () => {
   it("gives a parked payment back to default when default has sped up", () => {
     const state = outpaced();
     expect(unparksWith(state, 1_000, 100, 5)).toBe(false);
-    for (let i = 0; i < 30; i++) answered(state, "default", 20); // 20 ms now: 200 a second
-    expect(unparksWith(state, 1_000, 100, 5)).toBe(true);
+    recordHealth(state, "default", { failing: false, minResponseTime: 20 }, 1_000); // 20 ms now: 200 a second
+    expect(unparksWith(state, 1_000, 100, 5)).toBe(true); // pays the 100 in 500 ms
     expect(route(state, 1_000, 0, limits, 100, 5)).toEqual({ waitUntil: 1_000 + QUIET_MS });
+  });
+
+  it("does not mistake arrivals slowing down, as when traffic ends, for default speeding up", () => {
+    const state = outpaced();
+    // 3 a second now, under the 4 it pays: the 20 waiting shrink, and clear in 5 s.
+    expect(route(state, 1_000, 1_000, limits, 20, 3)).toEqual({ waitUntil: 1_000 + QUIET_MS });
+    // But default still takes 1 s a payment: the parked stay parked.
+    expect(unparksWith(state, 1_000, 20, 3)).toBe(false);
   });
 
   it("gives every parked payment back once payments stop arriving, and fallback takes them", () => {

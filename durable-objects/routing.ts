@@ -177,12 +177,17 @@ export function route(
 
 /**
  * Should parked payments come back to the queue now? Once payments stop
- * arriving, so that fallback takes them at once; and once default is fast
- * enough to keep the backlog, so that it takes them.
+ * arriving, so that fallback takes them at once; and once default pays
+ * everything not yet paid, the parked included, within
+ * QUIET_PAYS_WITHIN_MS, so that it takes them. Not once it merely "keeps
+ * up": as traffic ends, the arrival rate falls below what a slow default
+ * pays before QUIET_MS says it has ended, and a slow default given the
+ * parked payments then still has them on the wire when the books are read
+ * (the final schedule, ending with default 2 s slow: 85 unpaid).
  */
 export function unparks(state: RoutingState, now: number, limits: RoutingLimits, backlog: Backlog): boolean {
   const quiet = now >= backlog.lastArrivalAt + QUIET_MS;
-  return quiet || keepsUp(state.default, limits, backlog, false);
+  return quiet || paysAllSoon(state.default, limits, backlog);
 }
 
 /** Until when a failing default gets to answer its probe before a just-recovered fallback takes its payments. */
@@ -203,13 +208,21 @@ function defaultsTurnUntil(state: RoutingState): number {
  */
 function keepsUp(p: ProcessorState, limits: RoutingLimits, backlog: Backlog, quiet: boolean): boolean {
   if (p.failures > 0) return false;
+  if (quiet) return paysAllSoon(p, limits, backlog);
   const serviceMs = serviceTimeMs(p);
-  // The last one is paid a service time after it leaves, however few wait.
-  const clearsInMs = serviceMs * Math.max(1, backlog.waiting() / limits.maxInFlight);
-  if (quiet) return clearsInMs <= QUIET_PAYS_WITHIN_MS;
   const paysPerSecond = serviceMs > 0 ? (limits.maxInFlight * 1_000) / serviceMs : Infinity;
-  if (backlog.arrivalsPerSecond >= paysPerSecond) return clearsInMs <= STANDING_QUEUE_MS;
-  return clearsInMs <= limits.fallbackAfterMs;
+  const limitMs = backlog.arrivalsPerSecond >= paysPerSecond ? STANDING_QUEUE_MS : limits.fallbackAfterMs;
+  return clearsInMs(p, limits, backlog) <= limitMs;
+}
+
+/** A working processor that pays everything not yet paid within QUIET_PAYS_WITHIN_MS. */
+function paysAllSoon(p: ProcessorState, limits: RoutingLimits, backlog: Backlog): boolean {
+  return p.failures === 0 && clearsInMs(p, limits, backlog) <= QUIET_PAYS_WITHIN_MS;
+}
+
+/** How long `p` takes to pay everything not yet paid: the last one a service time after it leaves, however few wait. */
+function clearsInMs(p: ProcessorState, limits: RoutingLimits, backlog: Backlog): number {
+  return serviceTimeMs(p) * Math.max(1, backlog.waiting() / limits.maxInFlight);
 }
 
 /**
