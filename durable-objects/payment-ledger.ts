@@ -34,12 +34,12 @@ import {
 } from "./queue.ts";
 import {
   PROCESSORS,
+  QUIET_MS,
   admit,
   initialRouting,
   recordHealth,
   recordResult,
   recordSent,
-  QUIET_MS,
   route,
   serviceTimeMs,
   unparks,

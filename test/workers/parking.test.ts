@@ -27,7 +27,7 @@ it("parks what a saturated default cannot take, and gives it to fallback once pa
     const sentAfterMs = Date.parse(fakes.fallback.stored.get(correlationId)!.requestedAt) - acceptedAt;
     expect(sentAfterMs).toBeGreaterThanOrEqual(QUIET_MS); // parked, not sent at once
     // Back the moment payments stopped: not when its parking ran out (2 s), nor a watchdog's second later.
-    expect(sentAfterMs).toBeLessThan(QUIET_MS + 150);
+    expect(sentAfterMs).toBeLessThan(QUIET_MS + 200); // ~510-520 ms measured; without the wake at QUIET_MS, ~750
   }
   for (const { correlationId } of batch) {
     expect(fakes.default.stored.has(correlationId) !== fakes.fallback.stored.has(correlationId)).toBe(true);
