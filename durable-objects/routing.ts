@@ -158,7 +158,8 @@ export function route(
     (quiet || now >= parkedUntil) &&
     state.default.failures === 0 &&
     !keepsUp(state.default, limits, backlog, quiet);
-  if (toDefault && !pastDefault) return { go: toDefault };
+  if (pastDefault && toFallback) return { go: toFallback };
+  if (toDefault) return { go: toDefault };
   // Both often come back together, and fallback's probe may simply answer
   // first: give default's probe (sent when fallback came back) a moment to
   // answer before fallback takes the whole backlog.
