@@ -355,9 +355,11 @@ export class PaymentLedger extends DurableObject<Env> {
           this.confirmed.push({ correlationId, processor, requestedAt, cents });
           break;
         case "duplicate":
-          // It got there before (an attempt whose answer we never saw): book it as the processor holds it.
+          // It got there before, by an attempt whose answer we never saw. Pinned
+          // there and due now, the next pump looks it up (settle) and books it
+          // with the requestedAt the processor holds.
           healthy = true;
-          await this.bookAsStored(payment, processor);
+          release(this.sql, correlationId, "unknown", Date.now());
           break;
         case "rejected":
           // A 4xx other than 429 is about this payment, not the processor's health.
@@ -409,14 +411,6 @@ export class PaymentLedger extends DurableObject<Env> {
       throw error;
     }
     this.schedulePump();
-  }
-
-  private async bookAsStored(payment: DuePayment, processor: ProcessorName): Promise<void> {
-    const generation = this.generation;
-    const found = await lookupPayment(this.config.urls[processor], payment.correlationId, this.config.timeoutMs);
-    if (generation !== this.generation) return;
-    if (found.kind === "found") markPaid(this.sql, payment.correlationId, processor, found.requestedAtMs, found.cents);
-    else this.retryLater(payment, "unknown");
   }
 
   private retryLater(payment: DuePayment, status: "queued" | "unknown", notBefore = 0, settleAfter: number | null = null): void {
