@@ -13,7 +13,7 @@ import { arrivalsPerSecond, countArrivals, initialArrivals } from "./arrivals.ts
 import { retryDelayMs } from "./backoff.ts";
 import { forgetEverything, markPaid, summarize, type Summary } from "./books.ts";
 import { readConfig, type DispatchConfig } from "./config.ts";
-import { collectNativeGarbage, collector } from "./native-memory.ts";
+import { collectNativeGarbage, collector, requestFinished } from "./native-memory.ts";
 import { lookupPayment, pollHealth, sendPayment } from "./processor-client.ts";
 import {
   claimForLookup,
@@ -88,8 +88,11 @@ export class PaymentLedger extends DurableObject<Env> {
   private backlogCount = 0;
   private backlogCountedAt = -Infinity;
   private readonly arrivals = initialArrivals(Date.now());
-  /** A full GC a second while requests are on the wire: see native-memory.ts. */
-  private readonly collector = collector(1_000);
+  /**
+   * A full GC a second while requests are on the wire, or every 500 answers
+   * when they come faster (a drain): see native-memory.ts.
+   */
+  private readonly collector = collector(1_000, 500);
   /**
    * Until when the oldest due payment must wait (Infinity: until a processor
    * answers). Only time, an answer or a health poll can move it, and those
@@ -346,7 +349,10 @@ export class PaymentLedger extends DurableObject<Env> {
     try {
       const url = this.config.urls[processor];
       const outcome = await sendPayment(url, { correlationId, cents, requestedAtMs: requestedAt }, this.config.timeoutMs)
-        .finally(() => answered(this.wire[processor], sentAt));
+        .finally(() => {
+        answered(this.wire[processor], sentAt);
+        requestFinished(this.collector);
+      });
       if (outcome.kind !== "unknown") latencyMs = Date.now() - sentAt;
       if (generation !== this.generation) return;
       switch (outcome.kind) {
