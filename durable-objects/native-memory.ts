@@ -14,7 +14,7 @@
 //
 // What piles up between two collections grows with the requests finished
 // meanwhile, so a collector can also run one every so many requests: the
-// ledger drains a backlog at ~2,000 a second, and a second of those is ~100 MB.
+// ledger drains a backlog at up to ~2,000 a second, at ~50 KB each or more.
 
 export type Collector = {
   readonly everyMs: number;

@@ -350,9 +350,9 @@ export class PaymentLedger extends DurableObject<Env> {
       const url = this.config.urls[processor];
       const outcome = await sendPayment(url, { correlationId, cents, requestedAtMs: requestedAt }, this.config.timeoutMs)
         .finally(() => {
-        answered(this.wire[processor], sentAt);
-        requestFinished(this.collector);
-      });
+          answered(this.wire[processor], sentAt);
+          requestFinished(this.collector);
+        });
       if (outcome.kind !== "unknown") latencyMs = Date.now() - sentAt;
       if (generation !== this.generation) return;
       switch (outcome.kind) {
