@@ -4,7 +4,7 @@
 // does. V8 sees a heap of a few MB and rarely runs one, so under load that
 // native memory piles up, and workerd's allocator never hands it back.
 // The workerd configs expose `gc` (--expose-gc) so the ledger and the outbox
-// can run one on a timer; elsewhere (wrangler dev, vitest) this does nothing.
+// can run one when it is due; elsewhere (wrangler dev, vitest) this does nothing.
 //
 // Measured, anonymous memory or cgroup peak:
 // - ledger, 512 requests on the wire to a processor answering in 2 s:
