@@ -21,6 +21,13 @@ describe("dispatch config", () => {
     expect(() => read({ MAX_IN_FLIGHT_TOTAL: value })).toThrow(/MAX_IN_FLIGHT_TOTAL must be a positive integer/);
   });
 
+  it.each(["PROCESSOR_TIMEOUT_MS", "MAX_IN_FLIGHT", "MAX_IN_FLIGHT_TOTAL", "FALLBACK_AFTER_MS", "PARK_MS", "SETTLE_AFTER_MS"])(
+    "checks %s, and names it when it is bad",
+    (name) => {
+      expect(() => read({ [name]: "lots" })).toThrow(new RegExp(`^${name} must be a positive integer`));
+    },
+  );
+
   it("fails at startup on a processor URL that is not one", () => {
     expect(() => read({ PROCESSOR_DEFAULT_URL: "payment-processor-default" })).toThrow(/PROCESSOR_DEFAULT_URL must be an http\(s\) URL/);
   });
