@@ -8,16 +8,25 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { PaymentLedger } from "../durable-objects/payment-ledger.ts";
 import type { IncomingPayment } from "../durable-objects/queue.ts";
+import { withDeadline } from "../lib/deadline.ts";
+import { LEDGER_DEADLINE_MS } from "./ledger-deadline.ts";
 
 export const LEDGER_NAME = "ledger";
 
 type Ledger = Pick<PaymentLedger, "accept" | "summary" | "purge" | "stats">;
 type Rpc<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never };
 
+/** The ledger, each call bounded by LEDGER_DEADLINE_MS. */
 export function ledger(env: Env): Rpc<Ledger> {
   const remote = (env as Env & { LEDGER_RPC?: Service<LedgerGateway> }).LEDGER_RPC;
-  if (remote) return remote as unknown as Rpc<Ledger>;
-  return localLedger(env);
+  const target = remote ? (remote as unknown as Rpc<Ledger>) : localLedger(env);
+  const bounded = <T>(work: PromiseLike<T>, what: string) => withDeadline(work, LEDGER_DEADLINE_MS, `ledger.${what}`);
+  return {
+    accept: (payments) => bounded(target.accept(payments), "accept"),
+    summary: (fromMs, toMs) => bounded(target.summary(fromMs, toMs), "summary"),
+    purge: () => bounded(target.purge(), "purge"),
+    stats: () => bounded(target.stats(), "stats"),
+  };
 }
 
 function localLedger(env: Env): DurableObjectStub<PaymentLedger> {

@@ -128,6 +128,15 @@ export class Service {
     await exited;
   }
 
+  /** SIGSTOP: the process holds its sockets open and answers nothing, like one that hangs. */
+  freeze(role: string): void {
+    this.roles.get(role)!.child.kill("SIGSTOP");
+  }
+
+  thaw(role: string): void {
+    this.roles.get(role)!.child.kill("SIGCONT");
+  }
+
   async stop(): Promise<void> {
     for (const role of [...this.roles.keys()]) await this.kill(role);
     rmSync(this.dir, { recursive: true, force: true });
