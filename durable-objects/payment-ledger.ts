@@ -23,6 +23,7 @@ import {
   isPayment,
   nextDueAt,
   park,
+  parkedCount,
   queueDepth,
   recoverInterrupted,
   release,
@@ -107,7 +108,11 @@ export class PaymentLedger extends DurableObject<Env> {
    * A crash before then leaves them "sending", and a restart settles those.
    */
   private readonly confirmed: Confirmed[] = [];
-  /** Payments parked since they last all came back (see routing's `Route`). Not kept across restarts: they come due by themselves. */
+  /**
+   * Payments parked since they last all came back (see routing's `Route`).
+   * Counted from the table on start, so that parked payments still come
+   * back when payments stop arriving, not only when their parking runs out.
+   */
   private parked = 0;
   /**
    * Payments accepted before this moment were purged. An outbox may still
@@ -123,6 +128,7 @@ export class PaymentLedger extends DurableObject<Env> {
       ctx.storage.transactionSync(() => migrate(this.sql));
       const now = Date.now();
       recoverInterrupted(this.sql, now);
+      this.parked = parkedCount(this.sql, now);
       for (const row of this.sql.exec<{ key: string; value: number }>("SELECT key, value FROM settings")) {
         if (row.key === "purged_at") this.purgedAt = row.value;
         const name = row.key.replace("health_polled_at:", "");

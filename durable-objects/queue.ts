@@ -117,6 +117,17 @@ export function unparkAll(sql: SqlStorage, now: number): void {
   sql.exec("UPDATE payments SET due_at = accepted_at WHERE status IN ('queued', 'unknown') AND due_at > ? AND status = 'queued'", now);
 }
 
+/**
+ * Queued payments not yet due: those parked, and any waiting out a retry
+ * pause (unparkAll makes both due alike). What a restart starts from.
+ */
+export function parkedCount(sql: SqlStorage, now: number): number {
+  // The repeated status condition, as in unparkAll, keeps this on the payments_waiting index.
+  return sql
+    .exec<{ n: number }>("SELECT COUNT(*) AS n FROM payments WHERE status IN ('queued', 'unknown') AND due_at > ? AND status = 'queued'", now)
+    .one().n;
+}
+
 /** Marks a lookup on the wire, keeping the processor it is pinned to. */
 export function claimForLookup(sql: SqlStorage, correlationId: string): void {
   sql.exec("UPDATE payments SET status = 'sending' WHERE correlation_id = ?", correlationId);
