@@ -1,5 +1,5 @@
 // @ts-check
-// `npm run bench -- --scenario short|long|random [--seed N] [--runs 3] [--duration S] [--max-requests N] [--no-floor]`
+// `npm run bench -- --scenario short|long|random|final|<file.json> [--seed N] [--runs 3] [--duration S] [--max-requests N] [--no-floor]`
 // Starts the stack (npm start's topology, under its compose limits) with the
 // processor stand-ins, runs the scenario with the Node load runner, prints one
 // summary line per run and the medians, writes each run's report and a JSON of
@@ -33,11 +33,18 @@ const { values } = parseArgs({
 });
 const runs = Number(values.runs);
 if (!(runs >= 1)) throw new Error(`--runs must be at least 1, got ${values.runs}`);
-const scenario = loadScenario(values.scenario ?? "short", {
-  seed: values.seed === undefined ? undefined : Number(values.seed),
-  duration: values.duration === undefined ? undefined : Number(values.duration),
-  maxRequests: values["max-requests"] === undefined ? undefined : Number(values["max-requests"]),
-});
+/** @type {import("../load/runner/index.mjs").RunnerScenario} */
+let scenario;
+try {
+  scenario = loadScenario(values.scenario ?? "short", {
+    seed: values.seed === undefined ? undefined : Number(values.seed),
+    duration: values.duration === undefined ? undefined : Number(values.duration),
+    maxRequests: values["max-requests"] === undefined ? undefined : Number(values["max-requests"]),
+  });
+} catch (error) {
+  console.error(`cannot load scenario ${values.scenario}: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(2);
+}
 const SERVICES = ["load-balancer", "api-1", "api-2", "engine"];
 
 /**

@@ -1,5 +1,5 @@
 // @ts-check
-// `npm run load -- --scenario short|long|random|<file.json> [--seed N] [--max-requests N]
+// `npm run load -- --scenario short|long|random|final|<file.json> [--seed N] [--max-requests N]
 //   [--duration S] [--out results/<name>.json] [--report results/<name>.html] [--quiet]`
 // Runs the contest's load test (SPEC §4) from Node against a running service
 // and its processors, writes the JSON result (same shape as the k6 script's,
@@ -9,7 +9,7 @@
 import { parseArgs } from "node:util";
 import { loadScenario, runScenario, summaryLine, writeReport, writeResult } from "../load/runner/index.mjs";
 
-const USAGE = `usage: npm run load -- --scenario short|long|random|<file.json> [--seed N] [--max-requests N]
+const USAGE = `usage: npm run load -- --scenario short|long|random|final|<file.json> [--seed N] [--max-requests N]
                      [--duration S] [--out results/<name>.json] [--report results/<name>.html] [--quiet]`;
 
 /** @param {string} message @returns {never} */

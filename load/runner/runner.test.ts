@@ -34,6 +34,13 @@ describe("scenarios", () => {
     expect(loadScenario("long")).toMatchObject({ durationSeconds: 300, maxVUs: 600 });
   });
 
+  it("finds any file of load/scenarios/ by its bare name, and names what it cannot find", () => {
+    expect(loadScenario("final").name).toBe("final");
+    expect(loadScenario("load/scenarios/final.json").name).toBe("final");
+    expect(() => loadScenario("finale")).toThrow('no scenario "finale"');
+    expect(() => loadScenario("../etc/passwd")).toThrow("no scenario");
+  });
+
   it("compresses the schedule into --duration and takes --max-requests as the peak VUs, like k6", () => {
     const s = loadScenario("short", { duration: 20, maxRequests: 200 });
     expect(s.durationSeconds).toBe(20);

@@ -3,7 +3,7 @@
 // reshapes it like the k6 script does (load/lib/scenario.js): --duration
 // compresses the whole chaos schedule into the new length, --max-requests is
 // the contest's MAX_REQUESTS, the peak number of VUs.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { randomScenario } from "../lib/random-scenario.js";
 import { withDuration, withMaxVUs } from "../lib/scenario.js";
 
@@ -19,7 +19,8 @@ import { withDuration, withMaxVUs } from "../lib/scenario.js";
 export const SCENARIO_NAMES = /** @type {const} */ (["short", "long", "random"]);
 
 /**
- * @param {string} name "short", "long", "random", or a path to a scenario JSON file
+ * @param {string} name "short", "long", "random", another file of load/scenarios/ by its bare name
+ *   ("final" for final.json), or a path to a scenario JSON file
  * @param {ScenarioOptions} [options]
  *   seed: random's seed (default: a random one, kept in the name);
  *   duration: seconds; random draws its schedule for it, others are compressed/stretched to it;
@@ -36,9 +37,9 @@ export function loadScenario(name, options = {}) {
     const s = seed ?? Math.floor(Math.random() * 1_000_000);
     scenario = randomScenario(s, duration === undefined ? {} : { durationSeconds: duration });
   } else {
-    const url = name === "short" || name === "long"
-      ? new URL(`../scenarios/${name}.json`, import.meta.url)
-      : name;
+    const bundled = new URL(`../scenarios/${name}.json`, import.meta.url);
+    const url = /^[\w-]+$/.test(name) && existsSync(bundled) ? bundled : name;
+    if (!existsSync(url)) throw new Error(`no scenario "${name}": not short, long, random, a file of load/scenarios/, or a file`);
     scenario = /** @type {Scenario} */ (JSON.parse(readFileSync(url, "utf8")));
     if (duration !== undefined) scenario = withDuration(scenario, duration);
   }
