@@ -1,5 +1,5 @@
 // @ts-check
-// `npm run bench -- --scenario short|long|random|final|<file.json> [--seed N] [--runs 3] [--duration S] [--max-requests N] [--no-floor]`
+// `npm run bench -- --scenario short|long|random|final|<file.json> [--seed N] [--runs 3] [--duration S] [--max-requests N] [--no-floor] [--durable-baseline]`
 // Starts the stack (npm start's topology, under its compose limits) with the
 // processor stand-ins, runs the scenario with the Node load runner, prints one
 // summary line per run and the medians, writes each run's report and a JSON of
@@ -11,13 +11,16 @@
 //   workerd worker answering 202 (workerd/bare.capnp) on the same port, in one
 //   cgroup with the whole stack's CPU and memory: what this machine, workerd and
 //   the client cost before the service does anything (--no-floor skips it);
+//   with --durable-baseline, also against the plainest worker that commits each
+//   POST to a same-process Durable Object before its 202
+//   (workerd/durable-baseline.capnp): what the durability promise costs;
 // - fees: the oracle's, every accepted payment priced at the cheaper processor
 //   that was not failing in the chaos step it was sent in.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { capacityOracleFee, oracleFee } from "../load/lib/score.js";
 import { loadScenario, runLoadOnly, runScenario, writeReport } from "../load/runner/index.mjs";
-import { stackLimits, startBareWorker } from "./floor.mjs";
+import { stackLimits, startFloor } from "./floor.mjs";
 import { readGroupStats } from "./cgroups.mjs";
 import { startStack } from "./stack.mjs";
 
@@ -29,6 +32,7 @@ const { values } = parseArgs({
     duration: { type: "string" },
     "max-requests": { type: "string" },
     "no-floor": { type: "boolean", default: false },
+    "durable-baseline": { type: "boolean", default: false },
   },
 });
 const runs = Number(values.runs);
@@ -58,8 +62,10 @@ const SERVICES = ["load-balancer", "api-1", "api-2", "engine"];
  *   defaultCount: number, fallbackCount: number, accepted: number, services: Record<string, ServiceFigures>,
  *   serviceCpuSeconds: number, fees: number, oracleFee: number | null, feeRatio: number | null,
  *   capacityOracleFee: number | null, capacityFeeRatio: number | null,
- *   floor: FloorFigures | null, floorRatio: number | null }} RunFigures
+ *   floor: FloorFigures | null, floorRatio: number | null,
+ *   durableBaseline: FloorFigures | null, durableBaselineRatio: number | null }} RunFigures
  *   floor: the bare worker's latencies (ms) under the same load; floorRatio = p99 / floor p99;
+ *   durableBaseline: the durable baseline's, durableBaselineRatio = p99 / durable baseline p99;
  *   oracleFee: the fees had every payment gone to the cheaper processor not failing when it arrived;
  *   feeRatio = fees / oracleFee; capacityOracleFee: the same with default carrying at most 800 / delay a second
  *   (its admission limit), capacityFeeRatio = fees / capacityOracleFee
@@ -72,10 +78,14 @@ const figures = [];
 const results = [];
 /** @type {(import("../load/runner/index.mjs").LoadOnlyResult | null)[]} */
 const floors = [];
+/** @type {(import("../load/runner/index.mjs").LoadOnlyResult | null)[]} */
+const durableBaselines = [];
 const floorLimits = stackLimits();
 const withFloor = !values["no-floor"];
+const withDurableBaseline = values["durable-baseline"];
+const floorKinds = [withFloor ? "one bare workerd" : "", withDurableBaseline ? "the durable baseline" : ""].filter(Boolean).join(", then ");
 console.log(`bench: ${scenario.name}, ${scenario.durationSeconds} s, up to ${scenario.maxVUs} VUs, ${runs} run(s)` +
-  (withFloor ? `; latency floor: one bare workerd under ${floorLimits.cpus} CPU / ${round1((floorLimits.memoryBytes ?? 0) / 2 ** 20)} MiB after each run` : ""));
+  (floorKinds ? `; latency references: ${floorKinds}, under ${floorLimits.cpus} CPU / ${round1((floorLimits.memoryBytes ?? 0) / 2 ** 20)} MiB after each run` : ""));
 
 for (let run = 1; run <= runs; run++) {
   const stack = await startStack({ limits: true, log: () => {} });
@@ -125,12 +135,15 @@ for (let run = 1; run <= runs; run++) {
     await stack.stop();
   }
   const r = result;
-  const floorRun = withFloor ? await runFloor() : null;
+  const floorRun = withFloor ? await runFloor("bare") : null;
   floors.push(floorRun?.result ?? null);
+  const durableRun = withDurableBaseline ? await runFloor("durable") : null;
+  durableBaselines.push(durableRun?.result ?? null);
   const fees = feesOf(r.processors);
   const oracle = fees ? oracleFee(scenario.chaos, r.acceptedPerStep, scenario.amount, fees) : null;
   const capacityOracle = fees ? capacityOracleFee(scenario.chaos, r.timeline.map((p) => p.accepted), scenario.amount, fees) : null;
   const floor = floorRun?.figures ?? null;
+  const durableBaseline = durableRun?.figures ?? null;
   /** @type {RunFigures} */
   const entry = {
     run,
@@ -150,6 +163,8 @@ for (let run = 1; run <= runs; run++) {
     capacityFeeRatio: capacityOracle ? round2(r.score.fees / capacityOracle) : null,
     floor,
     floorRatio: floor?.p99 ? round2(r.latency.p99 / floor.p99) : null,
+    durableBaseline,
+    durableBaselineRatio: durableBaseline?.p99 ? round2(r.latency.p99 / durableBaseline.p99) : null,
   };
   figures.push(entry);
   results.push(r);
@@ -187,14 +202,10 @@ const medians = {
   feeRatio: medOrNull((f) => f.feeRatio),
   capacityOracleFee: medOrNull((f) => f.capacityOracleFee),
   capacityFeeRatio: medOrNull((f) => f.capacityFeeRatio),
-  floor: figures.some((f) => f.floor) ? {
-    p50: medOrNull((f) => f.floor?.p50),
-    p99: medOrNull((f) => f.floor?.p99),
-    max: medOrNull((f) => f.floor?.max),
-    cpuSeconds: medOrNull((f) => f.floor?.cpuSeconds),
-    throttledPct: medOrNull((f) => f.floor?.throttledPct),
-  } : null,
+  floor: medianFloor((f) => f.floor),
   floorRatio: medOrNull((f) => f.floorRatio),
+  durableBaseline: medianFloor((f) => f.durableBaseline),
+  durableBaselineRatio: medOrNull((f) => f.durableBaselineRatio),
   services: Object.fromEntries(SERVICES.map((name) => [name, {
     peakMiB: med((f) => f.services[name]?.peakMiB),
     workingSetPeakMiB: medOrNull((f) => f.services[name]?.workingSetPeakMiB),
@@ -206,7 +217,7 @@ const medians = {
 };
 console.log(`median     ${line(medians)}`);
 const out = `results/bench-${scenario.name}-${stamp}.json`;
-writeFileSync(out, JSON.stringify({ scenario, floorLimits, runs: figures, medians, results, floors }, null, 2));
+writeFileSync(out, JSON.stringify({ scenario, floorLimits, runs: figures, medians, results, floors, durableBaselines }, null, 2));
 console.log(`wrote ${out}`);
 
 /** One run's figures on one line. @param {RunFigures} f */
@@ -217,23 +228,43 @@ function line(f) {
   }).join(", ");
   const throttled = SERVICES.map((name) => `${name} ${f.services[name]?.throttledPct ?? "?"}%`).join(", ");
   const oom = SERVICES.reduce((n, name) => n + (f.services[name]?.oomKills ?? 0), 0);
-  const floor = f.floor?.p99 == null ? "floor p99 ? ms" : `floor p99 ${f.floor.p99} ms (service/floor = ${f.floorRatio ?? "?"}×)`;
+  const bare = f.floor?.p99 == null ? "floor p99 ? ms" : `floor p99 ${f.floor.p99} ms (service/floor = ${f.floorRatio ?? "?"}×)`;
+  const durable = f.durableBaseline?.p99 == null ? "" : `, durable baseline p99 ${f.durableBaseline.p99} ms (service/baseline = ${f.durableBaselineRatio ?? "?"}×` +
+    (f.floor?.p99 ? `, baseline/floor = ${round2(f.durableBaseline.p99 / f.floor.p99)}×)` : ")");
+  const references = bare + durable;
   const fees = `fees ${f.fees} (oracle ${f.oracleFee ?? "?"}, ratio ${f.feeRatio ?? "?"}; capacity-aware ${f.capacityOracleFee ?? "?"}, ratio ${f.capacityFeeRatio ?? "?"})`;
-  return `profit ${f.profit} | ${fees} | p99 ${f.p99} ms, ${floor} | inconsistent audits ${f.inconsistent} | lag ${f.lag} | ` +
+  return `profit ${f.profit} | ${fees} | p99 ${f.p99} ms, ${references} | inconsistent audits ${f.inconsistent} | lag ${f.lag} | ` +
     `default ${f.defaultCount} / fallback ${f.fallbackCount} of ${f.accepted} accepted | ` +
     `peak MiB ${memory} | CPU s ${f.serviceCpuSeconds} | throttled ${throttled} | OOM kills ${oom}`;
 }
 
 /**
- * The same load against the bare worker on the service's port, under the whole stack's limits.
+ * The medians of one floor's figures over the runs that have it; null if none has.
+ * @param {(f: RunFigures) => FloorFigures | null} pick
+ * @returns {FloorFigures | null}
+ */
+function medianFloor(pick) {
+  if (!figures.some(pick)) return null;
+  return {
+    p50: medOrNull((f) => pick(f)?.p50),
+    p99: medOrNull((f) => pick(f)?.p99),
+    max: medOrNull((f) => pick(f)?.max),
+    cpuSeconds: medOrNull((f) => pick(f)?.cpuSeconds),
+    throttledPct: medOrNull((f) => pick(f)?.throttledPct),
+  };
+}
+
+/**
+ * The same load against a floor worker on the service's port, under the whole stack's limits.
  * A floor that cannot run costs only its figures.
+ * @param {import("./floor.mjs").FloorKind} kind
  * @returns {Promise<{ result: import("../load/runner/index.mjs").LoadOnlyResult, figures: FloorFigures } | null>}
  */
-async function runFloor() {
-  /** @type {import("./floor.mjs").BareWorker | null} */
+async function runFloor(kind) {
+  /** @type {import("./floor.mjs").FloorWorker | null} */
   let worker = null;
   try {
-    worker = await startBareWorker({ port: 9999, limits: floorLimits });
+    worker = await startFloor({ port: 9999, kind, limits: floorLimits });
     if (worker.warning) console.log(`WARNING: ${worker.warning}`);
     const before = worker.stats();
     const result = await runLoadOnly(scenario, { serviceUrl: worker.url, quiet: !process.stderr.isTTY });
@@ -251,7 +282,7 @@ async function runFloor() {
       },
     };
   } catch (error) {
-    console.log(`WARNING: latency floor skipped: ${error instanceof Error ? error.message : String(error)}`);
+    console.log(`WARNING: ${kind} latency floor skipped: ${error instanceof Error ? error.message : String(error)}`);
     return null;
   } finally {
     await worker?.stop();

@@ -1,22 +1,35 @@
 // @ts-check
-// The bench's latency floor: one bare workerd worker (workerd/bare.capnp,
-// answering 202 to everything) inside one cgroup holding the whole stack's
-// CPU and memory (the sum of compose.yaml's limits), so the same load against
-// it shows what this machine, workerd and the client cost on their own.
+// The bench's reference workers, each one workerd process inside one cgroup
+// holding the whole stack's CPU and memory (the sum of compose.yaml's limits):
+// - "bare", the latency floor (workerd/bare.capnp): answers 202 to everything,
+//   so the same load against it shows what this machine, workerd and the
+//   client cost on their own;
+// - "durable", the durable baseline (workerd/durable-baseline.capnp): commits
+//   each POST's body to a same-process Durable Object before its 202, the
+//   plainest way to keep "no 202 before it survives a SIGKILL"; what that
+//   promise costs before anything else is done. Not a floor for the service:
+//   one process does all the commits, and under the short run's load the
+//   service's two instances have had the lower tail.
 import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { limitsOf, readCompose } from "./compose.mjs";
 import { createGroup, detectCgroups, pidInGroups, pidsInGroups, procsFiles, readGroupStats, removeGroups } from "./cgroups.mjs";
 import { isAlive, identify } from "./proc.mjs";
-import { DEFAULT_COMPOSE_FILE, JOIN_CGROUPS, ROOT, assertPortFree } from "./stack.mjs";
+import { DEFAULT_COMPOSE_FILE, JOIN_CGROUPS, ROOT, assertPortFree, eatmydataLibrary } from "./stack.mjs";
+
+/** @typedef {"bare" | "durable"} FloorKind */
+/** @type {Record<FloorKind, string>} */
+export const FLOOR_CONFIGS = { bare: "workerd/bare.capnp", durable: "workerd/durable-baseline.capnp" };
 
 /**
  * @typedef {import("./cgroups.mjs").Limits} Limits
  * @typedef {import("./cgroups.mjs").Groups} Groups
  * @typedef {{
- *   url: string, pid: number, limits: Limits | null, warning: string | null,
+ *   kind: FloorKind, url: string, pid: number, limits: Limits | null, warning: string | null,
  *   stats(): import("./cgroups.mjs").GroupStats | null, stop(): Promise<void>,
- * }} BareWorker
+ * }} FloorWorker
  *   limits: what the cgroup holds it to, null when none could be applied (warning says why)
  */
 
@@ -37,15 +50,16 @@ export function stackLimits(composeFile = DEFAULT_COMPOSE_FILE) {
 }
 
 /**
- * Starts the bare worker on 127.0.0.1:port and resolves once it answers POST /payments with 202.
- * @param {{ port: number, limits?: Limits | false, groupName?: string, timeoutMs?: number }} options
- *   limits: the cgroup's (default: stackLimits()); false for none
- * @returns {Promise<BareWorker>}
+ * Starts a floor worker on 127.0.0.1:port and resolves once it answers POST /payments with 202.
+ * @param {{ port: number, kind?: FloorKind, limits?: Limits | false, groupName?: string, timeoutMs?: number, dataDir?: string }} options
+ *   kind: "bare" (default) or "durable"; limits: the cgroup's (default: stackLimits()), false for none;
+ *   dataDir: where the durable baseline keeps its SQLite file (default: a fresh temporary folder, removed on stop)
+ * @returns {Promise<FloorWorker>}
  */
-export async function startBareWorker(options) {
-  const { port, groupName = "rinha-floor", timeoutMs = 15_000 } = options;
+export async function startFloor(options) {
+  const { port, kind = "bare", groupName = "rinha-floor", timeoutMs = 15_000 } = options;
   const wanted = options.limits === undefined ? stackLimits() : options.limits;
-  await assertPortFree(port, "the floor's bare worker needs it");
+  await assertPortFree(port, `the ${kind} floor needs it`);
   /** @type {Groups} */
   let groups = {};
   /** @type {string | null} */
@@ -57,9 +71,21 @@ export async function startBareWorker(options) {
   }
   const files = procsFiles(groups);
   const workerd = path.join(ROOT, "node_modules/.bin/workerd");
-  const command = [workerd, "serve", path.join(ROOT, "workerd/bare.capnp"), "-s", `http=127.0.0.1:${port}`];
+  const command = [workerd, "serve", path.join(ROOT, FLOOR_CONFIGS[kind]), "-s", `http=127.0.0.1:${port}`];
+  /** @type {string | null} */
+  let tempDir = null;
+  /** @type {NodeJS.ProcessEnv} */
+  const env = { ...process.env };
+  if (kind === "durable") {
+    const dataDir = options.dataDir ?? (tempDir = fs.mkdtempSync(path.join(os.tmpdir(), "rinha-durable-baseline-")));
+    command.push("--directory-path", `floor-disk=${dataDir}`);
+    // As the API instances run: a commit reaches the kernel, not the disk, before the 202.
+    const eatmydata = eatmydataLibrary();
+    if (eatmydata) env.LD_PRELOAD = eatmydata;
+    else warning = [warning, "libeatmydata not found: the durable baseline fsyncs each commit, which the API instances do not"].filter(Boolean).join("; ");
+  }
   const argv = files.length ? ["sh", "-c", JOIN_CGROUPS, "join-cgroups", ...files, "--", ...command] : command;
-  const child = spawn(/** @type {string} */ (argv[0]), argv.slice(1), { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+  const child = spawn(/** @type {string} */ (argv[0]), argv.slice(1), { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] });
   const ref = identify(/** @type {number} */ (child.pid));
   const exited = new Promise((resolve) => child.once("exit", resolve));
   const killOnExit = () => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL");
@@ -85,24 +111,26 @@ export async function startBareWorker(options) {
       }
     }
     await removeGroups(groups);
+    if (tempDir) fs.rmSync(tempDir, { recursive: true, force: true });
   };
 
   try {
     const url = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the bare worker exited while starting (is port ${port} free?)`);
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the ${kind} floor exited while starting (is port ${port} free?)`);
       const status = await fetch(`${url}/payments`, { method: "POST", body: "{}", signal: AbortSignal.timeout(1000) })
         .then((res) => res.arrayBuffer().then(() => res.status), () => 0);
       if (status === 202) break;
       if (status !== 0) throw new Error(`something else answers on port ${port} (HTTP ${status})`);
-      if (Date.now() > deadline) throw new Error(`the bare worker does not answer on port ${port} after ${timeoutMs} ms`);
+      if (Date.now() > deadline) throw new Error(`the ${kind} floor does not answer on port ${port} after ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     if (files.length && (!isAlive(ref) || !pidInGroups(/** @type {number} */ (child.pid), groups))) {
-      throw new Error(`the bare worker (pid ${child.pid}) is not inside its cgroup`);
+      throw new Error(`the ${kind} floor (pid ${child.pid}) is not inside its cgroup`);
     }
     return {
+      kind,
       url,
       pid: /** @type {number} */ (child.pid),
       limits: files.length ? /** @type {Limits} */ (wanted) : null,
