@@ -43,11 +43,11 @@ function readKeyed(file) {
   return out;
 }
 
-/** This process's cgroup path per v1 controller ("cpu", "memory", ...) and "" for v2. */
-function ownCgroups() {
+/** This process's cgroup path per v1 controller ("cpu", "memory", ...) and "" for v2. @param {string} selfCgroupFile */
+function ownCgroups(selfCgroupFile) {
   /** @type {Record<string, string>} */
   const own = {};
-  for (const line of (readText("/proc/self/cgroup") ?? "").split("\n")) {
+  for (const line of (readText(selfCgroupFile) ?? "").split("\n")) {
     const match = /^\d+:([^:]*):(.*)$/.exec(line);
     if (!match) continue;
     const [, controllers = "", where = "/"] = match;
@@ -60,15 +60,17 @@ function ownCgroups() {
 /**
  * Which cgroup version can take our limits, with the parent directory of each
  * hierarchy, or a reason why none can.
+ * @param {{ root?: string, selfCgroupFile?: string, isRoot?: boolean }} [where]
+ *   the cgroup mount, this process's /proc/<pid>/cgroup and whether we are root: this machine's by default (tests pass others)
  * @returns {CgroupSupport | { reason: string }}
  */
-export function detectCgroups() {
-  if (typeof process.getuid === "function" && process.getuid() !== 0) {
-    return { reason: "not running as root, so cgroups cannot be created" };
-  }
-  const own = ownCgroups();
-  if (fs.existsSync(`${ROOT}/cgroup.controllers`)) {
-    const base = path.join(ROOT, own[""] ?? "/");
+export function detectCgroups(where = {}) {
+  const { root = ROOT, selfCgroupFile = "/proc/self/cgroup" } = where;
+  const isRoot = where.isRoot ?? (typeof process.getuid !== "function" || process.getuid() === 0);
+  if (!isRoot) return { reason: "not running as root, so cgroups cannot be created" };
+  const own = ownCgroups(selfCgroupFile);
+  if (fs.existsSync(`${root}/cgroup.controllers`)) {
+    const base = path.join(root, own[""] ?? "/");
     const available = (readText(`${base}/cgroup.controllers`) ?? "").split(/\s+/);
     if (!available.includes("cpu") || !available.includes("memory")) {
       return { reason: `cgroup v2 at ${base} does not offer the cpu and memory controllers` };
@@ -83,11 +85,11 @@ export function detectCgroups() {
     }
     return { version: "v2", base: { unified: base } };
   }
-  if (fs.existsSync(`${ROOT}/cpu/cpu.cfs_quota_us`) || fs.existsSync(`${ROOT}/memory/memory.limit_in_bytes`)) {
+  if (fs.existsSync(`${root}/cpu/cpu.cfs_quota_us`) || fs.existsSync(`${root}/memory/memory.limit_in_bytes`)) {
     /** @type {Record<string, string>} */
     const base = {};
     for (const controller of ["cpu", "cpuacct", "memory"]) {
-      const mount = `${ROOT}/${controller}`;
+      const mount = `${root}/${controller}`;
       if (fs.existsSync(mount)) base[controller] = path.join(mount, own[controller] ?? "/");
     }
     if (!base.cpu || !base.memory) return { reason: "cgroup v1 without both the cpu and memory hierarchies" };
@@ -95,7 +97,7 @@ export function detectCgroups() {
     if (base.cpuacct && fs.realpathSync(base.cpuacct) === fs.realpathSync(base.cpu)) delete base.cpuacct;
     return { version: "v1", base };
   }
-  return { reason: `no cgroup filesystem at ${ROOT}` };
+  return { reason: `no cgroup filesystem at ${root}` };
 }
 
 /** @param {string} dir @param {string} file @param {string | number} value */
