@@ -20,7 +20,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { capacityOracleFee, oracleFee } from "../load/lib/score.js";
 import { loadScenario, runLoadOnly, runScenario, writeReport } from "../load/runner/index.mjs";
-import { stackLimits, startFloor } from "./floor.mjs";
+import { FLOOR_NAMES, stackLimits, startFloor } from "./floor.mjs";
 import { readGroupStats } from "./cgroups.mjs";
 import { startStack } from "./stack.mjs";
 
@@ -282,7 +282,7 @@ async function runFloor(kind) {
       },
     };
   } catch (error) {
-    console.log(`WARNING: ${kind} latency floor skipped: ${error instanceof Error ? error.message : String(error)}`);
+    console.log(`WARNING: ${FLOOR_NAMES[kind]} skipped: ${error instanceof Error ? error.message : String(error)}`);
     return null;
   } finally {
     await worker?.stop();

@@ -22,6 +22,8 @@ import { DEFAULT_COMPOSE_FILE, JOIN_CGROUPS, ROOT, assertPortFree, eatmydataLibr
 /** @typedef {"bare" | "durable"} FloorKind */
 /** @type {Record<FloorKind, string>} */
 export const FLOOR_CONFIGS = { bare: "workerd/bare.capnp", durable: "workerd/durable-baseline.capnp" };
+/** @type {Record<FloorKind, string>} */
+export const FLOOR_NAMES = { bare: "bare floor", durable: "durable baseline" };
 
 /**
  * @typedef {import("./cgroups.mjs").Limits} Limits
@@ -50,7 +52,7 @@ export function stackLimits(composeFile = DEFAULT_COMPOSE_FILE) {
 }
 
 /**
- * Starts a floor worker on 127.0.0.1:port and resolves once it answers POST /payments with 202.
+ * Starts a reference worker on 127.0.0.1:port and resolves once it answers POST /payments with 202.
  * @param {{ port: number, kind?: FloorKind, limits?: Limits | false, groupName?: string, timeoutMs?: number, dataDir?: string }} options
  *   kind: "bare" (default) or "durable"; limits: the cgroup's (default: stackLimits()), false for none;
  *   dataDir: where the durable baseline keeps its SQLite file (default: a fresh temporary folder, removed on stop)
@@ -59,7 +61,7 @@ export function stackLimits(composeFile = DEFAULT_COMPOSE_FILE) {
 export async function startFloor(options) {
   const { port, kind = "bare", groupName = "rinha-floor", timeoutMs = 15_000 } = options;
   const wanted = options.limits === undefined ? stackLimits() : options.limits;
-  await assertPortFree(port, `the ${kind} floor needs it`);
+  await assertPortFree(port, `the ${FLOOR_NAMES[kind]} needs it`);
   /** @type {Groups} */
   let groups = {};
   /** @type {string | null} */
@@ -118,16 +120,16 @@ export async function startFloor(options) {
     const url = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the ${kind} floor exited while starting (is port ${port} free?)`);
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the ${FLOOR_NAMES[kind]} exited while starting (is port ${port} free?)`);
       const status = await fetch(`${url}/payments`, { method: "POST", body: "{}", signal: AbortSignal.timeout(1000) })
         .then((res) => res.arrayBuffer().then(() => res.status), () => 0);
       if (status === 202) break;
       if (status !== 0) throw new Error(`something else answers on port ${port} (HTTP ${status})`);
-      if (Date.now() > deadline) throw new Error(`the ${kind} floor does not answer on port ${port} after ${timeoutMs} ms`);
+      if (Date.now() > deadline) throw new Error(`the ${FLOOR_NAMES[kind]} does not answer on port ${port} after ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     if (files.length && (!isAlive(ref) || !pidInGroups(/** @type {number} */ (child.pid), groups))) {
-      throw new Error(`the ${kind} floor (pid ${child.pid}) is not inside its cgroup`);
+      throw new Error(`the ${FLOOR_NAMES[kind]} (pid ${child.pid}) is not inside its cgroup`);
     }
     return {
       kind,

@@ -3,8 +3,10 @@
 // What one POST /payments costs: starts the stack under its limits (as
 // `npm run bench` does), sends POSTs through the balancer at a fixed rate
 // (open loop: a slow answer does not slow the sender), and prints, per run,
-// the latency p50 / p99 and each service's CPU per POST (cgroup CPU seconds
-// over the run / POSTs sent), the stand-ins' and this sender's too. A
+// the latency p50 / p90 / p99, each service's CPU per POST (cgroup CPU seconds
+// over the run / POSTs sent; the stand-ins' and this sender's too), its
+// throttled CFS periods and its cgroup memory peak. Needs Node 22 (npm's
+// scripts put node_modules/.bin first on PATH; run it that way). A
 // fixed rate makes runs of two builds comparable, which the closed-loop
 // scenarios are not: their rate follows the latency. --floor, --durable-baseline:
 // after each run, the same load against the bench's bare floor or durable
@@ -12,7 +14,7 @@
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { Pool } from "undici";
-import { stackLimits, startFloor } from "./floor.mjs";
+import { FLOOR_NAMES, stackLimits, startFloor } from "./floor.mjs";
 import { startStack } from "./stack.mjs";
 
 const { values } = parseArgs({
@@ -45,7 +47,7 @@ for (let run = 1; run <= runs; run++) {
     if (!values[kind === "bare" ? "floor" : "durable-baseline"]) continue;
     const floor = await startFloor({ port: 9999, kind, limits: stackLimits() });
     try {
-      console.log(`run ${run}/${runs}  ${kind === "bare" ? "bare floor" : "durable baseline"}  ${await measure(() => ({ [kind]: floor.stats()?.cpuSeconds ?? 0 }))}`);
+      console.log(`run ${run}/${runs}  ${FLOOR_NAMES[kind]}  ${await measure(() => ({ [kind]: floor.stats()?.cpuSeconds ?? 0 }))}`);
     } finally {
       await floor.stop();
     }
