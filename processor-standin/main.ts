@@ -12,26 +12,28 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-let args;
-try {
-  args = parseArgs({
-    options: {
-      port: { type: "string" },
-      fee: { type: "string" },
-      name: { type: "string" },
-      token: { type: "string" },
-      host: { type: "string" },
-      both: { type: "boolean" },
-      "default-port": { type: "string" },
-      "fallback-port": { type: "string" },
-      "default-fee": { type: "string" },
-      "fallback-fee": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  }).values;
-} catch (err) {
-  fail((err as Error).message);
+function parseFlags() {
+  try {
+    return parseArgs({
+      options: {
+        port: { type: "string" },
+        fee: { type: "string" },
+        name: { type: "string" },
+        token: { type: "string" },
+        host: { type: "string" },
+        both: { type: "boolean" },
+        "default-port": { type: "string" },
+        "fallback-port": { type: "string" },
+        "default-fee": { type: "string" },
+        "fallback-fee": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (err) {
+    return fail((err as Error).message);
+  }
 }
+const args = parseFlags();
 if (args.help) {
   console.log(USAGE);
   process.exit(0);

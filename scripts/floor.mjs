@@ -79,7 +79,8 @@ export async function startFloor(options) {
   /** @type {NodeJS.ProcessEnv} */
   const env = { ...process.env };
   if (kind === "durable") {
-    const dataDir = options.dataDir ?? (tempDir = fs.mkdtempSync(path.join(os.tmpdir(), "rinha-durable-baseline-")));
+    if (!options.dataDir) tempDir = fs.mkdtempSync(path.join(os.tmpdir(), "rinha-durable-baseline-"));
+    const dataDir = options.dataDir ?? /** @type {string} */ (tempDir);
     command.push("--directory-path", `floor-disk=${dataDir}`);
     // As the API instances run: a commit reaches the kernel, not the disk, before the 202.
     const eatmydata = eatmydataLibrary();

@@ -227,7 +227,7 @@ export function planServices(compose, ctx) {
       // As root, nginx runs its workers as an unprivileged user, which must be able to reach the
       // sockets; where a parent directory shuts others out (e.g. /root), the workers stay root.
       const global = process.getuid?.() === 0 && !reachableByOthers(ctx.socketDir) ? "daemon off; user root;" : "daemon off;";
-      argv = [ctx.nginx(), "-e", "stderr", "-p", path.join(ctx.runDir, "nginx") + "/", "-c", target, "-g", global];
+      argv = [ctx.nginx(), "-e", "stderr", "-p", `${path.join(ctx.runDir, "nginx")}/`, "-c", target, "-g", global];
     } else {
       throw new Error(`service ${name}: don't know how to run image ${image || "(none)"} without a command`);
     }

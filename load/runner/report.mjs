@@ -182,7 +182,10 @@ export function lineChart(spec) {
         current = null;
         return;
       }
-      if (!current) runs.push((current = []));
+      if (!current) {
+        current = [];
+        runs.push(current);
+      }
       current.push(`${n1(x(i + xOffset))},${n1(y(v))}`);
     });
     for (const run of runs) {
@@ -321,7 +324,7 @@ export function renderReport(result, options = {}) {
       ? `<span class="badge bad">fined 35%: ${result.audits.inconsistent} inconsistent audit${result.audits.inconsistent === 1 ? "" : "s"}</span>`
       : `<span class="badge good">consistent</span>`;
   const title = options.title ?? `Load run · ${result.scenario}`;
-  const generated = (options.generatedAt ?? new Date()).toISOString().replace("T", " ").slice(0, 19) + " UTC";
+  const generated = `${(options.generatedAt ?? new Date()).toISOString().replace("T", " ").slice(0, 19)} UTC`;
 
   const books = [
     ["processor default", result.processors.default.totalRequests, result.processors.default.totalAmount, result.processors.default.totalFee],
