@@ -68,10 +68,7 @@ const MIN_WAKE_MS = 10;
 export type LedgerStats = {
   waiting: number;
   oldestAcceptedAt: number | null;
-  processors: Record<
-    ProcessorName,
-    { inFlight: number; failures: number; latencyMs: number; reportedDelayMs: number | null }
-  >;
+  processors: Record<ProcessorName, { inFlight: number; failures: number; latencyMs: number; reportedDelayMs: number | null }>;
 };
 
 export class PaymentLedger extends DurableObject<Env> {
@@ -354,11 +351,10 @@ export class PaymentLedger extends DurableObject<Env> {
     let latencyMs: number | undefined;
     try {
       const url = this.config.urls[processor];
-      const outcome = await sendPayment(url, { correlationId, cents, requestedAtMs: requestedAt }, this.config.timeoutMs)
-        .finally(() => {
-          answered(this.wire[processor], sentAt);
-          requestFinished(this.collector);
-        });
+      const outcome = await sendPayment(url, { correlationId, cents, requestedAtMs: requestedAt }, this.config.timeoutMs).finally(() => {
+        answered(this.wire[processor], sentAt);
+        requestFinished(this.collector);
+      });
       if (outcome.kind !== "unknown") latencyMs = Date.now() - sentAt;
       if (generation !== this.generation) return;
       switch (outcome.kind) {

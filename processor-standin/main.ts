@@ -50,14 +50,24 @@ function num(flag: string, value: string, integer: boolean): number {
 const token = args.token ?? process.env.TOKEN;
 const specs = args.both
   ? [
-    { name: "default", port: num("--default-port", args["default-port"] ?? "8001", true), fee: num("--default-fee", args["default-fee"] ?? "0.05", false) },
-    { name: "fallback", port: num("--fallback-port", args["fallback-port"] ?? "8002", true), fee: num("--fallback-fee", args["fallback-fee"] ?? "0.15", false) },
-  ]
-  : [{
-    name: args.name ?? "default",
-    port: num("--port", args.port ?? process.env.PORT ?? "8001", true),
-    fee: num("--fee", args.fee ?? process.env.FEE ?? "0.05", false),
-  }];
+      {
+        name: "default",
+        port: num("--default-port", args["default-port"] ?? "8001", true),
+        fee: num("--default-fee", args["default-fee"] ?? "0.05", false),
+      },
+      {
+        name: "fallback",
+        port: num("--fallback-port", args["fallback-port"] ?? "8002", true),
+        fee: num("--fallback-fee", args["fallback-fee"] ?? "0.15", false),
+      },
+    ]
+  : [
+      {
+        name: args.name ?? "default",
+        port: num("--port", args.port ?? process.env.PORT ?? "8001", true),
+        fee: num("--fee", args.fee ?? process.env.FEE ?? "0.05", false),
+      },
+    ];
 
 const processors: Processor[] = [];
 try {

@@ -85,7 +85,10 @@ export async function startFloor(options) {
     // As the API instances run: a commit reaches the kernel, not the disk, before the 202.
     const eatmydata = eatmydataLibrary();
     if (eatmydata) env.LD_PRELOAD = eatmydata;
-    else warning = [warning, "libeatmydata not found: the durable baseline fsyncs each commit, which the API instances do not"].filter(Boolean).join("; ");
+    else
+      warning = [warning, "libeatmydata not found: the durable baseline fsyncs each commit, which the API instances do not"]
+        .filter(Boolean)
+        .join("; ");
   }
   const argv = files.length ? ["sh", "-c", JOIN_CGROUPS, "join-cgroups", ...files, "--", ...command] : command;
   const child = spawn(/** @type {string} */ (argv[0]), argv.slice(1), { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] });
@@ -121,9 +124,12 @@ export async function startFloor(options) {
     const url = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the ${FLOOR_NAMES[kind]} exited while starting (is port ${port} free?)`);
-      const status = await fetch(`${url}/payments`, { method: "POST", body: "{}", signal: AbortSignal.timeout(1000) })
-        .then((res) => res.arrayBuffer().then(() => res.status), () => 0);
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`the ${FLOOR_NAMES[kind]} exited while starting (is port ${port} free?)`);
+      const status = await fetch(`${url}/payments`, { method: "POST", body: "{}", signal: AbortSignal.timeout(1000) }).then(
+        (res) => res.arrayBuffer().then(() => res.status),
+        () => 0,
+      );
       if (status === 202) break;
       if (status !== 0) throw new Error(`something else answers on port ${port} (HTTP ${status})`);
       if (Date.now() > deadline) throw new Error(`the ${FLOOR_NAMES[kind]} does not answer on port ${port} after ${timeoutMs} ms`);

@@ -14,8 +14,7 @@ import { parseArgs } from "node:util";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const script = path.join(root, "load/k6/rinha.js");
 const USAGE = "usage: npm run k6 -- --scenario short|long|random [--seed N] [--max-requests N] [--duration S] [-- <k6 run flags>]";
-const NOT_FOUND =
-  "k6 not found on PATH; install k6 (https://grafana.com/docs/k6/latest/set-up/install-k6/) or use `npm run load`";
+const NOT_FOUND = "k6 not found on PATH; install k6 (https://grafana.com/docs/k6/latest/set-up/install-k6/) or use `npm run load`";
 
 /** @param {string} message @returns {never} */
 function fail(message, code = 2) {
@@ -27,7 +26,10 @@ function fail(message, code = 2) {
 function findK6() {
   const candidates = process.env.K6_BIN
     ? [process.env.K6_BIN]
-    : (process.env.PATH ?? "").split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, "k6"));
+    : (process.env.PATH ?? "")
+        .split(path.delimiter)
+        .filter(Boolean)
+        .map((dir) => path.join(dir, "k6"));
   for (const file of candidates) {
     try {
       if (!fs.statSync(file).isFile()) continue;

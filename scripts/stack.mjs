@@ -16,9 +16,7 @@ import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { limitsOf, readCompose } from "./compose.mjs";
-import {
-  createGroup, detectCgroups, pidInGroups, pidsInGroups, procsFiles, readGroupStats, removeGroups,
-} from "./cgroups.mjs";
+import { createGroup, detectCgroups, pidInGroups, pidsInGroups, procsFiles, readGroupStats, removeGroups } from "./cgroups.mjs";
 import { identify, isAlive, listeningOf, processTree, treeUsage } from "./proc.mjs";
 import { processorUrlsFromEnv, waitForPort } from "./processes.mjs";
 
@@ -32,7 +30,8 @@ const FALLBACK_CONTAINER_SOCKET_DIR = "/run/payments";
 // Joins the cgroup.procs files given before "--", then becomes the command:
 // the pid we record is the service itself, inside its groups before it runs
 // a single instruction (so nginx's master is in them before it forks workers).
-export const JOIN_CGROUPS = 'while [ "$1" != "--" ]; do echo $$ > "$1" || { echo "cannot join cgroup $1" >&2; exit 125; }; shift; done; shift; exec "$@"';
+export const JOIN_CGROUPS =
+  'while [ "$1" != "--" ]; do echo $$ > "$1" || { echo "cannot join cgroup $1" >&2; exit 125; }; shift; done; shift; exec "$@"';
 
 /**
  * @typedef {{ pid: number | null, startTime: number | null }} ProcRef
@@ -103,25 +102,31 @@ const defaultLog = (/** @type {string} */ line) => console.log(`[stack] ${line}`
  * @param {string} text @param {Record<string, string | undefined>} env
  */
 export function interpolate(text, env) {
-  return text.replace(
-    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
-    (match, braced, op, arg, bare) => {
-      if (match === "$$") return "$";
-      const name = braced ?? bare;
-      const value = env[name];
-      const set = value !== undefined;
-      const nonEmpty = set && value !== "";
-      switch (op) {
-        case ":-": return nonEmpty ? value : arg;
-        case "-": return set ? value : arg;
-        case ":+": return nonEmpty ? arg : "";
-        case "+": return set ? arg : "";
-        case ":?": if (!nonEmpty) throw new Error(`${name}: ${arg || "required but unset or empty"}`); return value;
-        case "?": if (!set) throw new Error(`${name}: ${arg || "required but unset"}`); return value;
-        default: return value ?? "";
-      }
-    },
-  );
+  return text.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (match, braced, op, arg, bare) => {
+    if (match === "$$") return "$";
+    const name = braced ?? bare;
+    const value = env[name];
+    const set = value !== undefined;
+    const nonEmpty = set && value !== "";
+    switch (op) {
+      case ":-":
+        return nonEmpty ? value : arg;
+      case "-":
+        return set ? value : arg;
+      case ":+":
+        return nonEmpty ? arg : "";
+      case "+":
+        return set ? arg : "";
+      case ":?":
+        if (!nonEmpty) throw new Error(`${name}: ${arg || "required but unset or empty"}`);
+        return value;
+      case "?":
+        if (!set) throw new Error(`${name}: ${arg || "required but unset"}`);
+        return value;
+      default:
+        return value ?? "";
+    }
+  });
 }
 
 /** @param {unknown} value @returns {Record<string, unknown>} */
@@ -207,7 +212,9 @@ export function planServices(compose, ctx) {
     const service = asObject(raw);
     const command = Array.isArray(service.command)
       ? service.command.map((part) => interpolate(String(part), ctx.env))
-      : typeof service.command === "string" ? service.command.split(/\s+/).filter(Boolean) : null;
+      : typeof service.command === "string"
+        ? service.command.split(/\s+/).filter(Boolean)
+        : null;
     const image = String(service.image ?? "");
     /** @type {"nginx" | "workerd"} */
     let kind;
@@ -242,9 +249,11 @@ export function planServices(compose, ctx) {
       else if (/^https?:\/\//.test(word)) health.url = word;
     }
     const ports = /** @type {unknown[]} */ (service.ports ?? []).map((p) => {
-      const published = typeof p === "object" && p !== null ? String(asObject(p).published ?? asObject(p).target) : String(p).split(":").at(-2) ?? String(p);
-      const target = typeof p === "object" && p !== null ? String(asObject(p).target) : String(p).split(":").at(-1) ?? "";
-      if (published !== target) throw new Error(`service ${name}: port ${published}:${target}; natively a service listens where its config says (${target})`);
+      const published =
+        typeof p === "object" && p !== null ? String(asObject(p).published ?? asObject(p).target) : (String(p).split(":").at(-2) ?? String(p));
+      const target = typeof p === "object" && p !== null ? String(asObject(p).target) : (String(p).split(":").at(-1) ?? "");
+      if (published !== target)
+        throw new Error(`service ${name}: port ${published}:${target}; natively a service listens where its config says (${target})`);
       return Number(target.split("/")[0]);
     });
     return {
@@ -292,10 +301,7 @@ export function rewriteNginxConfig(text, ctx) {
   let out = `# Generated by scripts/stack.mjs from deploy/nginx.conf (paths substituted); edit that file.\n${text}`;
   out = out.split(ctx.containerSocketDir).join(ctx.socketDir);
   out = out.replace(/^(\s*pid\s+)[^;]+;/m, `$1${path.join(ctx.runDir, "nginx.pid")};`);
-  out = out.replace(
-    /^(\s*http\s*\{)/m,
-    `$1\n  client_body_temp_path ${nginxDir}/client_body;\n  proxy_temp_path ${nginxDir}/proxy;`,
-  );
+  out = out.replace(/^(\s*http\s*\{)/m, `$1\n  client_body_temp_path ${nginxDir}/client_body;\n  proxy_temp_path ${nginxDir}/proxy;`);
   return out;
 }
 
@@ -320,9 +326,7 @@ function writeState(state) {
 /** Whether anything recorded in the state still runs. @param {StackState} state */
 export function stackIsLive(state) {
   return (
-    (isAlive(state.supervisor) && state.supervisor.pid !== process.pid) ||
-    state.services.some((s) => isAlive(s)) ||
-    isAlive(state.processors.standIn)
+    (isAlive(state.supervisor) && state.supervisor.pid !== process.pid) || state.services.some((s) => isAlive(s)) || isAlive(state.processors.standIn)
   );
 }
 
@@ -466,14 +470,19 @@ export function assertPortFree(port, hint = "") {
 /** GET /health over a unix socket or a URL; true on 2xx. @param {{ socket?: string, url?: string }} health */
 export function probe(health, timeoutMs = 2000) {
   return new Promise((resolve) => {
-    const target = health.socket
-      ? { socketPath: health.socket, path: "/health", host: "localhost" }
-      : health.url ? new URL(health.url) : null;
+    const target = health.socket ? { socketPath: health.socket, path: "/health", host: "localhost" } : health.url ? new URL(health.url) : null;
     if (!target) return resolve(true);
-    const req = http.get(/** @type {any} */ ({ ...(target instanceof URL ? { hostname: target.hostname, port: target.port, path: target.pathname } : target), timeout: timeoutMs, agent: false }), (res) => {
-      res.resume();
-      resolve((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300);
-    });
+    const req = http.get(
+      /** @type {any} */ ({
+        ...(target instanceof URL ? { hostname: target.hostname, port: target.port, path: target.pathname } : target),
+        timeout: timeoutMs,
+        agent: false,
+      }),
+      (res) => {
+        res.resume();
+        resolve((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300);
+      },
+    );
     req.on("timeout", () => req.destroy());
     req.on("error", () => resolve(false));
   });
@@ -685,7 +694,10 @@ export async function startStack(options = {}) {
 
     if (nginxConfig) {
       const text = fs.readFileSync(nginxConfig.source, "utf8");
-      fs.writeFileSync(nginxConfig.target, rewriteNginxConfig(text, { containerSocketDir: containerSocketDir(asObject(compose.services)), socketDir, runDir }));
+      fs.writeFileSync(
+        nginxConfig.target,
+        rewriteNginxConfig(text, { containerSocketDir: containerSocketDir(asObject(compose.services)), socketDir, runDir }),
+      );
     }
 
     // Limits.
@@ -907,7 +919,14 @@ export const mib = (bytes) => (bytes == null ? "-" : `${(bytes / 2 ** 20).toFixe
 /** Rows of strings as an aligned text table. @param {string[][]} rows */
 export function table(rows) {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 /** A path under the working directory, relative to it. @param {string} text */
@@ -929,7 +948,9 @@ export function describeStack(state) {
     ]);
   }
   const lines = [table(rows)];
-  lines.push(`processors: default ${state.processors.default}, fallback ${state.processors.fallback}${state.processors.standIn ? " (stand-ins)" : ""}`);
+  lines.push(
+    `processors: default ${state.processors.default}, fallback ${state.processors.fallback}${state.processors.standIn ? " (stand-ins)" : ""}`,
+  );
   lines.push(state.cgroups ? `limits: cgroup ${state.cgroups}` : `WARNING: ${state.cgroupWarning}`);
   return lines.join("\n");
 }

@@ -16,8 +16,6 @@ import { startFakeService, type FakeService } from "../fake-service.ts";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const run = promisify(execFile);
 
-
-
 describe("k6 script under the k6 shim", () => {
   const processors: Processor[] = [];
   let service: FakeService;
@@ -25,7 +23,10 @@ describe("k6 script under the k6 shim", () => {
   const urls = { default: "", fallback: "", service: "" };
 
   beforeAll(async () => {
-    for (const [name, fee] of [["default", 0.05], ["fallback", 0.15]] as const) {
+    for (const [name, fee] of [
+      ["default", 0.05],
+      ["fallback", 0.15],
+    ] as const) {
       const processor = createProcessor({ fee, name, token: "123" });
       processors.push(processor);
       urls[name] = `http://127.0.0.1:${await processor.listen(0, "127.0.0.1")}`;
@@ -43,18 +44,21 @@ describe("k6 script under the k6 shim", () => {
 
   it("runs setup, payments, chaos, audits and teardown, and writes the result", async () => {
     const scenarioFile = path.join(dir, "scenario.json");
-    writeFileSync(scenarioFile, JSON.stringify({
-      name: "shim-smoke",
-      description: "4 s, 5 VUs; default starts failing at 2 s",
-      durationSeconds: 4,
-      maxVUs: 5,
-      amount: 19.9,
-      auditEverySeconds: 1,
-      chaos: [
-        { at: 0, default: { delay: 0, failure: false }, fallback: { delay: 0, failure: false } },
-        { at: 2, default: { delay: 0, failure: true }, fallback: { delay: 5, failure: false } },
-      ],
-    }));
+    writeFileSync(
+      scenarioFile,
+      JSON.stringify({
+        name: "shim-smoke",
+        description: "4 s, 5 VUs; default starts failing at 2 s",
+        durationSeconds: 4,
+        maxVUs: 5,
+        amount: 19.9,
+        auditEverySeconds: 1,
+        chaos: [
+          { at: 0, default: { delay: 0, failure: false }, fallback: { delay: 0, failure: false } },
+          { at: 2, default: { delay: 0, failure: true }, fallback: { delay: 5, failure: false } },
+        ],
+      }),
+    );
     const resultFile = path.join(dir, "result.json");
     const { stdout } = await run(process.execPath, [path.join(here, "shim/run.js"), path.join(here, "rinha.js")], {
       env: {
@@ -75,7 +79,16 @@ describe("k6 script under the k6 shim", () => {
     const result = JSON.parse(readFileSync(resultFile, "utf8"));
     const totals = { totalRequests: expect.any(Number), totalAmount: expect.any(Number) };
     expect(Object.keys(result)).toEqual([
-      "runner", "scenario", "maxVUs", "durationSeconds", "requests", "latency", "processors", "service", "audits", "score",
+      "runner",
+      "scenario",
+      "maxVUs",
+      "durationSeconds",
+      "requests",
+      "latency",
+      "processors",
+      "service",
+      "audits",
+      "score",
     ]);
     expect(result).toEqual({
       runner: "k6",

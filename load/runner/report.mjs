@@ -141,7 +141,9 @@ export function lineChart(spec) {
   }
 
   const parts = [];
-  parts.push(`<svg class="chart" id="${escapeHtml(spec.id)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg" role="img">`);
+  parts.push(
+    `<svg class="chart" id="${escapeHtml(spec.id)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg" role="img">`,
+  );
   // chaos bands and step boundaries
   for (const band of bands) {
     const worst = [condition(band.chaos.default), condition(band.chaos.fallback)];
@@ -212,7 +214,9 @@ export function lineChart(spec) {
       const v = s.values[i];
       return `${s.name}: ${v === null || v === undefined ? "–" : fmt(v, digits)}${s.unit ?? ""}`;
     });
-    parts.push(`<rect class="hover" x="${n1(M.left + i * colW)}" y="${M.top}" width="${n1(colW)}" height="${plotH}"><title>${i}–${i + 1}s\n${escapeHtml(lines.join("\n"))}</title></rect>`);
+    parts.push(
+      `<rect class="hover" x="${n1(M.left + i * colW)}" y="${M.top}" width="${n1(colW)}" height="${plotH}"><title>${i}–${i + 1}s\n${escapeHtml(lines.join("\n"))}</title></rect>`,
+    );
   }
   parts.push("</svg>");
   return parts.join("");
@@ -236,9 +240,14 @@ export function chaosStrip(result, bands, xMax) {
   const height = top + rowH * 2 + 6 + 16;
   const plotW = width - M.left - M.right;
   const x = (/** @type {number} */ t) => M.left + (Math.max(0, Math.min(t, xMax)) / xMax) * plotW;
-  const parts = [`<svg class="strip" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg" role="img">`];
+  const parts = [
+    `<svg class="strip" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg" role="img">`,
+  ];
   /** @type {Array<["default" | "fallback", string]>} */
-  const rows = [["default", "default"], ["fallback", "fallback"]];
+  const rows = [
+    ["default", "default"],
+    ["fallback", "fallback"],
+  ];
   rows.forEach(([name, label], r) => {
     const yy = top + r * rowH;
     parts.push(`<text class="rowlabel" x="${M.left - 8}" y="${yy + rowH / 2}" dy="0.32em" text-anchor="end">${label}</text>`);
@@ -247,7 +256,9 @@ export function chaosStrip(result, bands, xMax) {
       const x0 = x(band.from);
       const w = x(band.to) - x0;
       const text = c.failure ? (c.delay ? `fail · ${c.delay}ms` : "fail") : `${c.delay}ms`;
-      parts.push(`<rect class="seg seg-${condition(c)}" x="${n1(x0 + 0.5)}" y="${yy + 1}" width="${n1(Math.max(0, w - 1))}" height="${rowH - 3}" rx="3"><title>${escapeHtml(`${label} ${band.from}–${band.to}s: ${conditionText(c)}`)}</title></rect>`);
+      parts.push(
+        `<rect class="seg seg-${condition(c)}" x="${n1(x0 + 0.5)}" y="${yy + 1}" width="${n1(Math.max(0, w - 1))}" height="${rowH - 3}" rx="3"><title>${escapeHtml(`${label} ${band.from}–${band.to}s: ${conditionText(c)}`)}</title></rect>`,
+      );
       if (w > text.length * 6.2 + 6) {
         parts.push(`<text class="segtext" x="${n1(x0 + w / 2)}" y="${yy + rowH / 2}" dy="0.3em" text-anchor="middle">${escapeHtml(text)}</text>`);
       }
@@ -263,7 +274,9 @@ export function chaosStrip(result, bands, xMax) {
     const title = bad
       ? `audit at ${point.t}s: INCONSISTENT (count difference ${point.audit.countDifference}${point.audit.serviceMinusProcessor ? `; service minus processor ${JSON.stringify(point.audit.serviceMinusProcessor)}` : ""}${point.audit.error ? `; ${point.audit.error}` : ""})`
       : `audit at ${point.t}s: consistent`;
-    parts.push(`<path class="${bad ? "audit-bad" : "audit-ok"}" d="M${n1(cx)},${ay - 6} l6,6 l-6,6 l-6,-6 z"><title>${escapeHtml(title)}</title></path>`);
+    parts.push(
+      `<path class="${bad ? "audit-bad" : "audit-ok"}" d="M${n1(cx)},${ay - 6} l6,6 l-6,6 l-6,-6 z"><title>${escapeHtml(title)}</title></path>`,
+    );
   }
   parts.push("</svg>");
   return parts.join("");

@@ -69,14 +69,11 @@ describe("GET /payments-summary", () => {
     expect(await summary()).toEqual(EMPTY);
   });
 
-  it.each(["?from=yesterday", "?to=2025-07-10", "?from=2025-07-10T12:00:01Z&to=2025-07-10T12:00:00Z"])(
-    "refuses %s with 400",
-    async (query) => {
-      const response = await call(`/payments-summary${query}`);
-      expect(response.status).toBe(400);
-      expect(await response.json()).toHaveProperty("error");
-    },
-  );
+  it.each(["?from=yesterday", "?to=2025-07-10", "?from=2025-07-10T12:00:01Z&to=2025-07-10T12:00:00Z"])("refuses %s with 400", async (query) => {
+    const response = await call(`/payments-summary${query}`);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toHaveProperty("error");
+  });
 });
 
 describe("routing of unknown things", () => {
