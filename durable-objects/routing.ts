@@ -92,11 +92,11 @@ export type Backlog = { waiting: () => number; arrivalsPerSecond: number; lastAr
  * slower than this keeps nothing waiting beyond its wire: each slot it frees
  * goes to the next arrival, and the rest to fallback at once.
  *
- * A longer standing queue pays off when the slow spell ends mid-run (5 s:
- * long run 1.06 -> 1.04 x the oracle fee, one run), but default keeps being
- * fed from it after the last arrival, and what it is sent then is still on
- * the wire when the books are read: 627 unpaid at the end of the final
- * schedule, which ends with default 2 s slow.
+ * A longer standing queue pays off a little when the slow spell ends
+ * mid-run, but default keeps being fed from it after the last arrival, and
+ * what it is sent then is still on the wire when the books are read: on a
+ * run that ends with default slow, hundreds unpaid (docs/decisions.md,
+ * f1c840f).
  */
 export const STANDING_QUEUE_MS = 1_000;
 
