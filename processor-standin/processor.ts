@@ -1,4 +1,4 @@
-// Local stand-in for the Rinha 2025 payment processor (SPEC.md §3), built on
+// Local stand-in for the Rinha 2025 payment processor (docs/contract.md §3), built on
 // node:http only, so the intermediary can be tested without Docker.
 // Stand-in extras, absent from the real processor: `GET /admin/payments`
 // (every stored payment, for tests) and the tuning options below.

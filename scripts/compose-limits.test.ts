@@ -1,4 +1,4 @@
-// The contest's deployment rules (SPEC §5), checked on compose.yaml itself:
+// The contest's deployment rules (docs/contract.md §5), checked on compose.yaml itself:
 // limits per service and in total, two API instances behind a balancer on
 // 9999, bridge networking, the processors' external network, and services
 // that heal (healthcheck + restart policy).

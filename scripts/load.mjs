@@ -1,7 +1,7 @@
 // @ts-check
 // `npm run load -- --scenario short|long|random|final|<file.json> [--seed N] [--max-requests N]
 //   [--duration S] [--out results/<name>.json] [--report results/<name>.html] [--quiet]`
-// Runs the contest's load test (SPEC §4) from Node against a running service
+// Runs the contest's load test (docs/contract.md §4) from Node against a running service
 // and its processors, writes the JSON result (same shape as the k6 script's,
 // plus a per-second timeline) and an HTML report.
 // Env: SERVICE_URL (http://localhost:9999), PROCESSOR_DEFAULT_URL / PROCESSOR_FALLBACK_URL

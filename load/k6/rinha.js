@@ -1,5 +1,5 @@
 // @ts-check
-// The contest's load test (SPEC §4) as a k6 script: closed-loop VUs ramping
+// The contest's load test (docs/contract.md §4) as a k6 script: closed-loop VUs ramping
 // from 1 to maxVUs, a chaos schedule on the two processors, audits every few
 // seconds, and the score written as JSON. The Node runner (scripts/load.mjs)
 // writes the same result shape from the same scenario files and scorer.

@@ -1,5 +1,5 @@
 // @ts-check
-// The Node load runner: the contest's load test (SPEC §4) as closed-loop VUs
+// The Node load runner: the contest's load test (docs/contract.md §4) as closed-loop VUs
 // on undici, with the same setup, chaos, audits and scoring as the k6 script,
 // plus a per-second timeline for the report.
 import { chaosAt, score } from "../lib/score.js";
