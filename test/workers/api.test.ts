@@ -86,6 +86,18 @@ describe("routing of unknown things", () => {
     expect(wrong.headers.get("allow")).toBe("POST");
   });
 
+  it.each([
+    ["/payments-summary", "POST", "GET"],
+    ["/purge-payments", "GET", "POST"],
+    ["/internal/stats", "DELETE", "GET"],
+    ["/health", "PUT", "GET"],
+  ])("answers %s asked with %s by 405, allowing %s", async (path, method, allowed) => {
+    const response = await call(path, { method });
+    expect(response.status).toBe(405);
+    expect(response.headers.get("allow")).toBe(allowed);
+    expect(await response.json()).toEqual({ error: `method not allowed; use ${allowed}` });
+  });
+
   it("has a health endpoint for load balancers", async () => {
     const response = await call("/health");
     expect(response.status).toBe(200);
