@@ -32,7 +32,7 @@ case "${1:-}" in
     # it gathers payments that long before each hop).
     # A write that reached the kernel survives this process being killed; only an
     # fsync makes it survive the machine losing power, and one fsync per POST is
-    # most of the POST's tail (at 300 POST/s: p99 13-22 ms with it, 6-6.3 without).
+    # most of the POST's tail (it doubles to triples the p99; docs/decisions.md).
     # So the outbox skips fsync (libeatmydata) unless OUTBOX_FSYNC=on. The ledger,
     # the system of record, always syncs.
     if [ "${OUTBOX_FSYNC:-off}" != "on" ]; then

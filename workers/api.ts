@@ -87,16 +87,16 @@ async function reach<T>(what: "ledger" | "outbox", call: () => Promise<T>): Prom
   }
 }
 
-const ROUTES: Record<string, string[]> = {
-  "/payments": ["POST"],
-  "/payments-summary": ["GET"],
-  "/purge-payments": ["POST"],
-  "/health": ["GET"],
-  "/internal/stats": ["GET"],
-};
+/** The methods each path answers, read from the routes above, so a known path asked with another method gets 405. */
+const ALLOWED = new Map<string, string[]>();
+for (const { path, method } of app.routes) {
+  const methods = ALLOWED.get(path) ?? [];
+  if (!methods.includes(method)) methods.push(method);
+  ALLOWED.set(path, methods);
+}
 
 app.notFound((c) => {
-  const allowed = ROUTES[c.req.path];
+  const allowed = ALLOWED.get(c.req.path);
   if (allowed) return c.json({ error: `method not allowed; use ${allowed.join(", ")}` }, 405, { allow: allowed.join(", ") });
   return c.json({ error: "not found" }, 404);
 });
