@@ -34,15 +34,22 @@ const layers = values.layers.split(",");
 for (const layer of layers) if (!ALL.includes(layer)) throw new Error(`unknown layer ${layer}; known: ${ALL.join(", ")}`);
 
 execFileSync(path.join(ROOT, "node_modules/.bin/esbuild"), [
-  path.join(HERE, "worker.ts"), "--bundle", "--format=esm", "--platform=neutral", "--log-level=warning",
-  "--external:cloudflare:workers", `--outfile=${path.join(HERE, "dist/worker.js")}`,
+  path.join(HERE, "worker.ts"),
+  "--bundle",
+  "--format=esm",
+  "--platform=neutral",
+  "--log-level=warning",
+  "--external:cloudflare:workers",
+  `--outfile=${path.join(HERE, "dist/worker.js")}`,
 ]);
 const disk = fs.mkdtempSync(path.join(os.tmpdir(), "post-layers-"));
 const eatmydata = ["/usr/lib/x86_64-linux-gnu/libeatmydata.so", "/usr/lib/libeatmydata.so"].find((f) => fs.existsSync(f));
 if (!eatmydata) console.warn("libeatmydata not found: every SQL commit fsyncs (apt-get install libeatmydata1)");
-const workerd = spawn(path.join(ROOT, "node_modules/.bin/workerd"),
+const workerd = spawn(
+  path.join(ROOT, "node_modules/.bin/workerd"),
   ["serve", path.join(HERE, "layers.capnp"), "-s", `http=127.0.0.1:${PORT}`, "-d", `sink-disk=${disk}`],
-  { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, ...(eatmydata ? { LD_PRELOAD: eatmydata } : {}) } });
+  { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, ...(eatmydata ? { LD_PRELOAD: eatmydata } : {}) } },
+);
 
 try {
   const pool = new Pool(`http://127.0.0.1:${PORT}`, { connections: 32 });
@@ -60,7 +67,9 @@ try {
       r.cpu.push(usPerPost);
       r.p50.push(quantile(latencies, 0.5));
       r.p99.push(quantile(latencies, 0.99));
-      console.log(`round ${round} ${layer.padEnd(9)} ${Math.round(usPerPost)} us/POST  p50 ${quantile(latencies, 0.5).toFixed(2)} ms  p99 ${quantile(latencies, 0.99).toFixed(2)} ms`);
+      console.log(
+        `round ${round} ${layer.padEnd(9)} ${Math.round(usPerPost)} us/POST  p50 ${quantile(latencies, 0.5).toFixed(2)} ms  p99 ${quantile(latencies, 0.99).toFixed(2)} ms`,
+      );
     }
   }
   console.log(`\nmedians of ${rounds} rounds at ${rate} POST/s for ${seconds} s each:`);
@@ -70,7 +79,9 @@ try {
     const { cpu, p50, p99 } = results[layer];
     const m = median(cpu);
     const diff = previous === null ? "" : `${m - previous >= 0 ? "+" : ""}${Math.round(m - previous)}`;
-    console.log(`${layer.padEnd(10)} ${String(Math.round(m)).padStart(11)}  ${diff.padStart(11)}  ${median(p50).toFixed(2).padStart(6)}  ${median(p99).toFixed(2).padStart(6)}`);
+    console.log(
+      `${layer.padEnd(10)} ${String(Math.round(m)).padStart(11)}  ${diff.padStart(11)}  ${median(p50).toFixed(2).padStart(6)}  ${median(p99).toFixed(2).padStart(6)}`,
+    );
     previous = m;
   }
   await pool.close();
@@ -105,7 +116,9 @@ async function load(pool, layer, perSecond, forSeconds) {
 async function post(pool, layer) {
   const t = performance.now();
   const { statusCode, body } = await pool.request({
-    path: `/${layer}`, method: "POST", headers: { "content-type": "application/json" },
+    path: `/${layer}`,
+    method: "POST",
+    headers: { "content-type": "application/json" },
     body: JSON.stringify({ correlationId: randomUUID(), amount: 19.9 }),
   });
   await body.dump();
@@ -116,7 +129,11 @@ async function post(pool, layer) {
 /** @param {Pool} pool */
 async function waitUntilUp(pool) {
   for (let i = 0; i < 100; i++) {
-    try { return await post(pool, "bare"); } catch { await new Promise((r) => setTimeout(r, 100)); }
+    try {
+      return await post(pool, "bare");
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
   throw new Error("workerd did not answer");
 }
@@ -128,4 +145,6 @@ function quantile(xs, q) {
 }
 
 /** @param {number[]} xs */
-function median(xs) { return quantile(xs, 0.5); }
+function median(xs) {
+  return quantile(xs, 0.5);
+}

@@ -46,7 +46,12 @@ export class Sink extends DurableObject {
   }
 
   one(id: string, cents: number): string {
-    const written = this.ctx.storage.sql.exec("INSERT INTO accepted (id, cents, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", id, cents, Date.now()).rowsWritten;
+    const written = this.ctx.storage.sql.exec(
+      "INSERT INTO accepted (id, cents, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+      id,
+      cents,
+      Date.now(),
+    ).rowsWritten;
     this.collect();
     return written > 0 ? "accepted" : "duplicate";
   }
@@ -96,9 +101,21 @@ function lean(store: (env: Env, id: string, cents: number) => Promise<string> | 
   };
 }
 
-app.post("/hono-lean", lean(() => "accepted"));
-app.post("/rpc", lean((env) => sink(env).nothing()));
-app.post("/sql3", lean((env, id, cents) => sink(env).three(id, cents)));
-app.post("/sql1", lean((env, id, cents) => sink(env).one(id, cents)));
+app.post(
+  "/hono-lean",
+  lean(() => "accepted"),
+);
+app.post(
+  "/rpc",
+  lean((env) => sink(env).nothing()),
+);
+app.post(
+  "/sql3",
+  lean((env, id, cents) => sink(env).three(id, cents)),
+);
+app.post(
+  "/sql1",
+  lean((env, id, cents) => sink(env).one(id, cents)),
+);
 
 export default app;
