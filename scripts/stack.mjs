@@ -82,7 +82,7 @@ const STAND_IN_PORTS = { default: 8001, fallback: 8002 };
  *   composeFile?: string,
  *   processors?: { default: string, fallback: string } | null,
  *   limits?: boolean,
- *   groupPrefix?: string,
+ *   groupPrefix?: string,  (default: $CGROUP_PREFIX, else "rinha-"; two stacks side by side need two)
  *   logDir?: string | null,
  *   keepData?: boolean,
  *   build?: boolean | "auto",
@@ -198,7 +198,7 @@ function applyLimits(state, options, log) {
   if (!support) return;
   for (const s of state.services) {
     try {
-      s.groups = createGroup(support, `${options.groupPrefix ?? "rinha-"}${s.name}`, s.limits);
+      s.groups = createGroup(support, `${options.groupPrefix ?? process.env.CGROUP_PREFIX ?? "rinha-"}${s.name}`, s.limits);
     } catch (err) {
       throw new Error(`cgroup for ${s.name}: ${/** @type {Error} */ (err).message}`);
     }
