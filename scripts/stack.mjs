@@ -82,7 +82,7 @@ const STAND_IN_PORTS = { default: 8001, fallback: 8002 };
  *   composeFile?: string,
  *   processors?: { default: string, fallback: string } | null,
  *   limits?: boolean,
- *   groupPrefix?: string,  (default: $CGROUP_PREFIX, else "rinha-"; two stacks side by side need two)
+ *   groupPrefix?: string,
  *   logDir?: string | null,
  *   keepData?: boolean,
  *   build?: boolean | "auto",
@@ -92,6 +92,7 @@ const STAND_IN_PORTS = { default: 8001, fallback: 8002 };
  *   env?: Record<string, string | undefined>,
  *   log?: (line: string) => void,
  * }} StartOptions
+ *   groupPrefix: the cgroups' name prefix (default: $CGROUP_PREFIX, else "rinha-"); two stacks side by side need two.
  * @typedef {{
  *   state: StackState,
  *   stop(): Promise<void>,
