@@ -55,33 +55,32 @@ try {
   const pool = new Pool(`http://127.0.0.1:${PORT}`, { connections: 32 });
   await waitUntilUp(pool);
   for (const layer of layers) await load(pool, layer, 100, 1); // warm up: connections open, code compiled
-  /** @type {Record<string, { cpu: number[], p50: number[], p99: number[] }>} */
-  const results = Object.fromEntries(layers.map((l) => [l, { cpu: [], p50: [], p99: [] }]));
+  /** @type {Map<string, { cpu: number[], p50: number[], p99: number[] }>} */
+  const results = new Map(layers.map((l) => [l, { cpu: [], p50: [], p99: [] }]));
+  const pid = /** @type {number} */ (workerd.pid);
   for (let round = 1; round <= rounds; round++) {
-    for (const layer of layers) {
-      const cpu0 = cpuMs(/** @type {number} */ (workerd.pid));
+    for (const [layer, r] of results) {
+      const cpu0 = cpuMs(pid);
       const latencies = await load(pool, layer, rate, seconds);
-      await new Promise((r) => setTimeout(r, 200));
-      const usPerPost = ((cpuMs(/** @type {number} */ (workerd.pid)) - cpu0) * 1000) / latencies.length;
-      const r = results[layer];
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const usPerPost = ((cpuMs(pid) - cpu0) * 1000) / latencies.length;
       r.cpu.push(usPerPost);
       r.p50.push(quantile(latencies, 0.5));
       r.p99.push(quantile(latencies, 0.99));
-      console.log(
-        `round ${round} ${layer.padEnd(9)} ${Math.round(usPerPost)} us/POST  p50 ${quantile(latencies, 0.5).toFixed(2)} ms  p99 ${quantile(latencies, 0.99).toFixed(2)} ms`,
-      );
+      const p50 = quantile(latencies, 0.5).toFixed(2);
+      const p99 = quantile(latencies, 0.99).toFixed(2);
+      console.log(`round ${round} ${layer.padEnd(9)} ${Math.round(usPerPost)} us/POST  p50 ${p50} ms  p99 ${p99} ms`);
     }
   }
   console.log(`\nmedians of ${rounds} rounds at ${rate} POST/s for ${seconds} s each:`);
   console.log("layer      CPU us/POST  vs previous  p50 ms  p99 ms");
+  /** @type {number | null} */
   let previous = null;
-  for (const layer of layers) {
-    const { cpu, p50, p99 } = results[layer];
+  for (const [layer, { cpu, p50, p99 }] of results) {
     const m = median(cpu);
     const diff = previous === null ? "" : `${m - previous >= 0 ? "+" : ""}${Math.round(m - previous)}`;
-    console.log(
-      `${layer.padEnd(10)} ${String(Math.round(m)).padStart(11)}  ${diff.padStart(11)}  ${median(p50).toFixed(2).padStart(6)}  ${median(p99).toFixed(2).padStart(6)}`,
-    );
+    const cells = [String(Math.round(m)).padStart(11), diff.padStart(11), median(p50).toFixed(2).padStart(6), median(p99).toFixed(2).padStart(6)];
+    console.log(`${layer.padEnd(10)} ${cells.join("  ")}`);
     previous = m;
   }
   await pool.close();
@@ -94,7 +93,7 @@ try {
 
 /** The process's user + system CPU time in ms (all its threads). @param {number} pid */
 function cpuMs(pid) {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  const fields = (fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1] ?? "").split(" ");
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks at USER_HZ 100
 }
 
@@ -141,7 +140,7 @@ async function waitUntilUp(pool) {
 /** @param {number[]} xs @param {number} q */
 function quantile(xs, q) {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
 }
 
 /** @param {number[]} xs */

@@ -13,12 +13,12 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { isInvalid, parsePayment } from "../../workers/validate.ts";
 
-type Env = { SINK: DurableObjectNamespace<Sink> };
+type Bindings = { SINK: DurableObjectNamespace<Sink> };
 
-export class Sink extends DurableObject {
+export class Sink extends DurableObject<Bindings> {
   private lastGcAt = 0;
 
-  constructor(ctx: DurableObjectState, env: unknown) {
+  constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
     void ctx.blockConcurrencyWhile(async () => {
       ctx.storage.sql.exec(`
@@ -67,10 +67,10 @@ export class Sink extends DurableObject {
   }
 }
 
-const sink = (env: Env) => env.SINK.get(env.SINK.idFromName("sink"));
+const sink = (env: Bindings) => env.SINK.get(env.SINK.idFromName("sink"));
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
 
-const app = new Hono<{ Bindings: Env }>();
+const app = new Hono<{ Bindings: Bindings }>();
 
 app.post("/bare", () => new Response(null, { status: 202 }));
 
@@ -88,8 +88,8 @@ app.post("/hono", bodyLimit({ maxSize: 4096 }), async (c) => {
 });
 
 /** The lean route's checks, then `store` decides the answer. */
-function lean(store: (env: Env, id: string, cents: number) => Promise<string> | string) {
-  return async (c: { req: { raw: Request }; env: Env }) => {
+function lean(store: (env: Bindings, id: string, cents: number) => Promise<string> | string) {
+  return async (c: { req: { raw: Request }; env: Bindings }) => {
     const { raw } = c.req;
     if (Number(raw.headers.get("content-length") ?? 0) > 4096) return new Response(null, { status: 413 });
     const type = raw.headers.get("content-type");
