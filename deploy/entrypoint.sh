@@ -28,7 +28,7 @@ case "${1:-}" in
     name=${2:?usage: entrypoint.sh api NAME}
     mkdir -p "$SOCKET_DIR" "$DATA_DIR/$name"
     rm -f "$SOCKET_DIR/$name.sock"
-    # The outbox keeps a payment only until the ledger has committed it (~100 ms:
+    # The outbox keeps a payment only until the ledger has committed it (~250 ms:
     # it gathers payments that long before each hop).
     # A write that reached the kernel survives this process being killed; only an
     # fsync makes it survive the machine losing power, and one fsync per POST is
