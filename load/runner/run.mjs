@@ -367,18 +367,7 @@ async function run(scenario, options, loadOnly) {
       if (!ticking) return;
       const second = tick - 1;
       const s = seconds.summarize(second);
-      /** @type {TimelinePoint} */
-      const point = {
-        t: second,
-        vus: second < durationSeconds ? peakVUs : activeVUs,
-        ...s,
-        queueWaiting: null,
-        inFlightDefault: null,
-        inFlightFallback: null,
-        defaultTotal: null,
-        fallbackTotal: null,
-        chaos: chaosPoint(scenario.chaos, second),
-      };
+      const point = timelinePoint(second, second < durationSeconds ? peakVUs : activeVUs, s, chaosPoint(scenario.chaos, second));
       timeline.push(point);
       peakVUs = activeVUs;
       if (!polling && !loadOnly) {
@@ -507,17 +496,7 @@ async function run(scenario, options, loadOnly) {
     const lastSecond = Math.max(seconds.buckets.length - 1, ...auditBySecond.keys());
     for (let second = timeline.length; second <= lastSecond; second++) {
       const s = seconds.summarize(second);
-      timeline.push({
-        t: second,
-        vus: 0,
-        ...s,
-        queueWaiting: null,
-        inFlightDefault: null,
-        inFlightFallback: null,
-        defaultTotal: null,
-        fallbackTotal: null,
-        chaos: chaosPoint(scenario.chaos, second),
-      });
+      timeline.push(timelinePoint(second, 0, s, chaosPoint(scenario.chaos, second)));
     }
     for (const [second, result] of auditBySecond) {
       const point = timeline[second];
@@ -669,5 +648,25 @@ export function stderrProgress() {
       last = now;
       process.stderr.write(`${line}\n`);
     }
+  };
+}
+
+/**
+ * One second of the timeline as the runner saw it; the service's own gauges
+ * (queue, in flight, totals) stay null unless a poll fills them in.
+ * @param {number} second @param {number} vus @param {ReturnType<SecondBuckets["summarize"]>} summary
+ * @param {TimelinePoint["chaos"]} chaos @returns {TimelinePoint}
+ */
+function timelinePoint(second, vus, summary, chaos) {
+  return {
+    t: second,
+    vus,
+    ...summary,
+    queueWaiting: null,
+    inFlightDefault: null,
+    inFlightFallback: null,
+    defaultTotal: null,
+    fallbackTotal: null,
+    chaos,
   };
 }
