@@ -254,6 +254,20 @@ export function cgroupsOfPid(pid, root = "/sys/fs/cgroup") {
 }
 
 /**
+ * Each container's figures from a bench run on one line: cgroup peak against its
+ * limit (and the share of it), working-set peak, CPU seconds, throttled periods, OOM kills.
+ * @param {Record<string, { peakMiB: number | null, workingSetPeakMiB: number | null, limitMiB: number | null,
+ *   cpuSeconds: number | null, throttledPct: number | null, oomKills: number | null }>} services
+ */
+export function containerLine(services) {
+  return Object.entries(services).map(([name, s]) => {
+    const share = s.peakMiB != null && s.limitMiB ? ` (${Math.round((100 * s.peakMiB) / s.limitMiB)}%)` : "";
+    return `${name} peak ${s.peakMiB ?? "?"}/${s.limitMiB ?? "?"} MiB${share}, working set ${s.workingSetPeakMiB ?? "?"} MiB, ` +
+      `CPU ${s.cpuSeconds ?? "?"} s, throttled ${s.throttledPct ?? "?"}% of periods, OOM kills ${s.oomKills ?? "?"}`;
+  }).join(" | ");
+}
+
+/**
  * Both compose projects up, as the README has a user run them (the real files,
  * the real ports 9999, 8001 and 8002), built first. The returned object has the
  * shape of scripts/stack.mjs's startStack() where the bench reads it: state.services
