@@ -4,6 +4,7 @@
 //   integration  plain Node driving the real service over real ports against the stand-ins
 //   stack        plain Node: `npm start`'s topology under its cgroup limits, with the engine SIGKILLed mid-load
 //   docker       plain Node: the image built, both compose files up, containers docker-killed mid-load
+//   k6           load/k6/rinha.js under the real k6 against the service and the stand-ins (fails in CI without k6)
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
@@ -52,6 +53,15 @@ export default defineConfig({
           testTimeout: 180_000,
           // Provisioning a Docker engine (CI) and a cold image build take minutes.
           hookTimeout: 900_000,
+        },
+      },
+      {
+        test: {
+          name: "k6",
+          environment: "node",
+          include: ["test/k6/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
       {

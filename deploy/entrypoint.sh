@@ -28,11 +28,11 @@ case "${1:-}" in
     name=${2:?usage: entrypoint.sh api NAME}
     mkdir -p "$SOCKET_DIR" "$DATA_DIR/$name"
     rm -f "$SOCKET_DIR/$name.sock"
-    # The outbox keeps a payment only until the ledger has committed it (~100 ms:
+    # The outbox keeps a payment only until the ledger has committed it (~250 ms:
     # it gathers payments that long before each hop).
     # A write that reached the kernel survives this process being killed; only an
     # fsync makes it survive the machine losing power, and one fsync per POST is
-    # most of the POST's tail (at 300 POST/s: p99 13-22 ms with it, 6-6.3 without).
+    # most of the POST's tail (it doubles to triples the p99; docs/decisions.md).
     # So the outbox skips fsync (libeatmydata) unless OUTBOX_FSYNC=on. The ledger,
     # the system of record, always syncs.
     if [ "${OUTBOX_FSYNC:-off}" != "on" ]; then

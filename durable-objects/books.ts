@@ -10,13 +10,7 @@ export type Summary = Record<ProcessorName, ProcessorTotals>;
  * processor holds. One UPDATE: the payment leaves the queue and enters the
  * books at once. Booking is idempotent: a payment already paid stays as it is.
  */
-export function markPaid(
-  sql: SqlStorage,
-  correlationId: string,
-  processor: ProcessorName,
-  requestedAt: number,
-  cents: number,
-): void {
+export function markPaid(sql: SqlStorage, correlationId: string, processor: ProcessorName, requestedAt: number, cents: number): void {
   sql.exec(
     `UPDATE payments SET status = 'paid', processor = ?, requested_at = ?, amount_cents = ?
      WHERE correlation_id = ? AND status != 'paid'`,

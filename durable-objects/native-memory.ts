@@ -6,11 +6,8 @@
 // The workerd configs expose `gc` (--expose-gc) so the ledger and the outbox
 // can run one when it is due; elsewhere (wrangler dev, vitest) this does nothing.
 //
-// Measured, anonymous memory or cgroup peak:
-// - ledger, 512 requests on the wire to a processor answering in 2 s:
-//   67 -> 48 MiB with a full collection a second (a minor one frees nothing);
-// - outbox, 400 POST/s for 30 s: 45 -> 28 MiB with one every 2 s (and see
-//   payment-outbox.ts for why it now runs every 500 ms).
+// Under load that is tens of MiB per service, a large share of each limit;
+// a minor collection frees none of it (figures: docs/decisions.md, d8a380e).
 //
 // What piles up between two collections grows with the requests finished
 // meanwhile, so a collector can also run one every so many requests: the

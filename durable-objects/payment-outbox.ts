@@ -31,14 +31,13 @@ CREATE TABLE IF NOT EXISTS seen (
 /**
  * Wait this long after a payment arrives before forwarding, so one hop
  * carries several. A hop costs both sides a call and a commit (the ledger's
- * with an fsync), then a pump: ~2.3 ms of the engine's CPU a hop against
- * ~0.4 ms a payment, one API at 200 POST/s. 20 -> 100 ms took the engine
- * from ~1,000 to ~510 us a payment there, and on the short-run bench
- * (three runs each, alternating) the stack's CPU from 44.5 / 41.5 / 37.8
- * to 33.6 / 32.1 / 37.1 s, with the p99 unchanged within the noise. A
- * payment reaches a processor up to 100 ms later; nothing is scored on that.
+ * with an fsync), then a pump: a hop costs the engine milliseconds of CPU
+ * against a fraction of one a payment, so the more a hop carries, the less
+ * CPU a payment costs (docs/decisions.md). A payment reaches a processor up
+ * to this much later, well inside the ~1 s between a load test's last POST
+ * and its final read; it is also what a power loss could take from here.
  */
-const GATHER_MS = 100;
+const GATHER_MS = 250;
 /** Payments per hop to the ledger. */
 const BATCH = 256;
 /** While anything waits here, the alarm fires at least this often: after a restart it is what wakes us. */
@@ -59,11 +58,9 @@ export class PaymentOutbox extends DurableObject<Env> {
    * A full GC every 500 ms while payments flow: see native-memory.ts. Each
    * one pauses this isolate, POSTs included. The pause has a fixed part and
    * grows with the garbage since the last, so short and frequent beats long
-   * and rare for a POST's tail. Both APIs at 450 POST/s for 20 s, two runs
-   * each (`--trace-gc`): every 2 s, pauses median 8.6 / 9.1 ms (p90 12.0 /
-   * 13.4), peaks 28-33 MiB; every 500 ms, median 4.0 / 4.3 ms (p90 5.2 /
-   * 6.6), peaks 22.5-23.7 MiB. With none on a timer V8 runs its own full GC
-   * every ~10 s at ~20 ms each, and the peaks reach 45 MiB.
+   * and rare for a POST's tail: every 500 ms the pauses are a few ms, about
+   * half those of one every 2 s, and V8 left alone runs one every ~10 s of
+   * ~20 ms with twice the peak memory (docs/decisions.md, 28a3690).
    */
   private readonly collector = collector(500);
 
@@ -86,8 +83,8 @@ export class PaymentOutbox extends DurableObject<Env> {
    *
    * Written at once, not gathered behind a setTimeout(0) for a group commit:
    * workerd already folds the writes of concurrent requests into its next
-   * commit, and the timer cost ~1.4 ms of p50 (at 500 POST/s, direct writes:
-   * p50 2.26, p99 23.7 ms; gathered: 4.00 and 36.1 ms).
+   * commit, and the timer added about a millisecond to every POST's p50
+   * (docs/decisions.md).
    */
   accept(correlationId: string, cents: number): AcceptResult {
     if (!isPayment(correlationId, cents)) {

@@ -15,10 +15,7 @@ export type SendOutcome =
   /** Timeout or broken connection: the processor may still store it. */
   | { kind: "unknown"; reason: string };
 
-export type LookupOutcome =
-  | { kind: "found"; requestedAtMs: number; cents: number }
-  | { kind: "absent" }
-  | { kind: "error"; reason: string };
+export type LookupOutcome = { kind: "found"; requestedAtMs: number; cents: number } | { kind: "absent" } | { kind: "error"; reason: string };
 
 export async function sendPayment(
   baseUrl: string,

@@ -43,10 +43,7 @@ export function enqueue(sql: SqlStorage, correlationId: string, cents: number, a
     )
     .toArray();
   if (inserted.length > 0) return "accepted";
-  const existing = sql.exec<{ amount_cents: number }>(
-    "SELECT amount_cents FROM payments WHERE correlation_id = ?",
-    correlationId,
-  ).one();
+  const existing = sql.exec<{ amount_cents: number }>("SELECT amount_cents FROM payments WHERE correlation_id = ?", correlationId).one();
   return existing.amount_cents === cents ? "duplicate" : "conflict";
 }
 
@@ -84,13 +81,7 @@ export function duePayments(sql: SqlStorage, now: number, limit: number): DuePay
  * may land and with which requestedAt, so a crash mid-request leaves a
  * payment pinned to that processor instead of free to be paid twice.
  */
-export function claimForSend(
-  sql: SqlStorage,
-  correlationId: string,
-  processor: ProcessorName,
-  requestedAt: number,
-  settleAfter: number,
-): void {
+export function claimForSend(sql: SqlStorage, correlationId: string, processor: ProcessorName, requestedAt: number, settleAfter: number): void {
   sql.exec(
     `UPDATE payments SET status = 'sending', processor = ?, requested_at = ?, settle_after = ?, attempts = attempts + 1
      WHERE correlation_id = ?`,
@@ -168,9 +159,7 @@ export function recoverInterrupted(sql: SqlStorage, now: number): number {
 
 /** The earliest due time of anything waiting, or null when nothing waits. */
 export function nextDueAt(sql: SqlStorage): number | null {
-  const row = sql
-    .exec<{ due: number | null }>("SELECT MIN(due_at) AS due FROM payments WHERE status IN ('queued', 'unknown')")
-    .one();
+  const row = sql.exec<{ due: number | null }>("SELECT MIN(due_at) AS due FROM payments WHERE status IN ('queued', 'unknown')").one();
   return row.due;
 }
 
@@ -182,9 +171,7 @@ export function waitingCount(sql: SqlStorage): number {
 /** Everything not yet paid, on the wire included, and the oldest of it: a scan of the whole table, for stats. */
 export function queueDepth(sql: SqlStorage): { waiting: number; oldestAcceptedAt: number | null } {
   const row = sql
-    .exec<{ waiting: number; oldest: number | null }>(
-      "SELECT COUNT(*) AS waiting, MIN(accepted_at) AS oldest FROM payments WHERE status != 'paid'",
-    )
+    .exec<{ waiting: number; oldest: number | null }>("SELECT COUNT(*) AS waiting, MIN(accepted_at) AS oldest FROM payments WHERE status != 'paid'")
     .one();
   return { waiting: row.waiting, oldestAcceptedAt: row.oldest };
 }

@@ -1,7 +1,20 @@
 import { describe, expect, it } from "vitest";
 import {
-  MAX_PROBE_INTERVAL_MS, PROBE_PATIENCE_MS, QUIET_MS, QUIET_PAYS_WITHIN_MS, STANDING_QUEUE_MS, admit, initialRouting, recordHealth, recordResult, recordSent, route as routeWith, unparks,
-  type Choice, type ProcessorName, type RoutingState,
+  MAX_PROBE_INTERVAL_MS,
+  PROBE_PATIENCE_MS,
+  QUIET_MS,
+  QUIET_PAYS_WITHIN_MS,
+  STANDING_QUEUE_MS,
+  admit,
+  initialRouting,
+  recordHealth,
+  recordResult,
+  recordSent,
+  route as routeWith,
+  unparks,
+  type Choice,
+  type ProcessorName,
+  type RoutingState,
 } from "./routing.ts";
 
 const limits = { maxInFlight: 4, maxInFlightTotal: Infinity, fallbackAfterMs: 10_000, parkMs: 2_000 };

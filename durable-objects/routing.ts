@@ -92,11 +92,11 @@ export type Backlog = { waiting: () => number; arrivalsPerSecond: number; lastAr
  * slower than this keeps nothing waiting beyond its wire: each slot it frees
  * goes to the next arrival, and the rest to fallback at once.
  *
- * A longer standing queue pays off when the slow spell ends mid-run (5 s:
- * long run 1.06 -> 1.04 x the oracle fee, one run), but default keeps being
- * fed from it after the last arrival, and what it is sent then is still on
- * the wire when the books are read: 627 unpaid at the end of the final
- * schedule, which ends with default 2 s slow.
+ * A longer standing queue pays off a little when the slow spell ends
+ * mid-run, but default keeps being fed from it after the last arrival, and
+ * what it is sent then is still on the wire when the books are read: on a
+ * run that ends with default slow, hundreds unpaid (docs/decisions.md,
+ * f1c840f).
  */
 export const STANDING_QUEUE_MS = 1_000;
 
@@ -135,13 +135,7 @@ export type Route = { go: Choice } | { waitUntil: number } | { parkUntil: number
  *   when the books are read.
  * All these bets hold only while payments keep arriving (QUIET_MS).
  */
-export function route(
-  state: RoutingState,
-  now: number,
-  acceptedAt: number,
-  limits: RoutingLimits,
-  backlog: Backlog,
-): Route {
+export function route(state: RoutingState, now: number, acceptedAt: number, limits: RoutingLimits, backlog: Backlog): Route {
   // Every slot is taken: an answer will free one and bring the payment back here.
   if (state.default.inFlight + state.fallback.inFlight >= limits.maxInFlightTotal) return { waitUntil: Infinity };
   const quietAt = backlog.lastArrivalAt + QUIET_MS;
@@ -163,8 +157,7 @@ export function route(
   // Both often come back together, and fallback's probe may simply answer
   // first: give default's probe (sent when fallback came back) a moment to
   // answer before fallback takes the whole backlog.
-  const patientUntil =
-    state.default.failures > 0 && !quiet ? Math.max(acceptedAt + limits.fallbackAfterMs, defaultsTurnUntil(state)) : now;
+  const patientUntil = state.default.failures > 0 && !quiet ? Math.max(acceptedAt + limits.fallbackAfterMs, defaultsTurnUntil(state)) : now;
   if (toFallback && now >= patientUntil && !keepsUp(state.default, limits, backlog, quiet)) {
     if (!quiet && state.default.failures === 0 && now < parkedUntil) return { parkUntil: parkedUntil };
     return { go: toFallback };
@@ -265,13 +258,7 @@ export function recordSent(state: RoutingState, choice: Choice, now = 0): void {
  * before the next probe, so a processor that stays down costs one request
  * every couple of seconds and one that comes back is noticed quickly.
  */
-export function recordResult(
-  state: RoutingState,
-  choice: Choice,
-  result: "success" | "failure",
-  now: number,
-  latencyMs?: number,
-): void {
+export function recordResult(state: RoutingState, choice: Choice, result: "success" | "failure", now: number, latencyMs?: number): void {
   const p = state[choice.processor];
   p.inFlight = Math.max(0, p.inFlight - 1);
   if (choice.probe) p.probing = false;

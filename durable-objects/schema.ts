@@ -14,9 +14,8 @@
 // dispatcher claims payments oldest first and they are answered in about the
 // order they left, so the rows one commit touches sit together on a few
 // pages. Keyed by the random correlationId, every payment dirtied a page of
-// its own in each commit: draining 14,000 payments wrote 18.5 KB to disk per
-// payment, against 10.3 KB in arrival order, and cost the engine ~15% more
-// CPU per payment (three runs each, alternating).
+// its own in each commit: nearly twice the bytes written per payment, and
+// more engine CPU (docs/decisions.md, 0415e8f).
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS payments (
   id             INTEGER PRIMARY KEY,

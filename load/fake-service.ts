@@ -1,7 +1,7 @@
 // A tiny stand-in for the payment service, for the load kit's own tests: it
 // pays each payment synchronously (default, or fallback when default
 // refuses) before answering 202, and keeps its own books, so its summary
-// agrees with the processors' for every window (SPEC §2).
+// agrees with the processors' for every window (docs/contract.md §2).
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 

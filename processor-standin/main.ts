@@ -12,26 +12,28 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-let args;
-try {
-  args = parseArgs({
-    options: {
-      port: { type: "string" },
-      fee: { type: "string" },
-      name: { type: "string" },
-      token: { type: "string" },
-      host: { type: "string" },
-      both: { type: "boolean" },
-      "default-port": { type: "string" },
-      "fallback-port": { type: "string" },
-      "default-fee": { type: "string" },
-      "fallback-fee": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  }).values;
-} catch (err) {
-  fail((err as Error).message);
+function parseFlags() {
+  try {
+    return parseArgs({
+      options: {
+        port: { type: "string" },
+        fee: { type: "string" },
+        name: { type: "string" },
+        token: { type: "string" },
+        host: { type: "string" },
+        both: { type: "boolean" },
+        "default-port": { type: "string" },
+        "fallback-port": { type: "string" },
+        "default-fee": { type: "string" },
+        "fallback-fee": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (err) {
+    return fail((err as Error).message);
+  }
 }
+const args = parseFlags();
 if (args.help) {
   console.log(USAGE);
   process.exit(0);
@@ -48,14 +50,24 @@ function num(flag: string, value: string, integer: boolean): number {
 const token = args.token ?? process.env.TOKEN;
 const specs = args.both
   ? [
-    { name: "default", port: num("--default-port", args["default-port"] ?? "8001", true), fee: num("--default-fee", args["default-fee"] ?? "0.05", false) },
-    { name: "fallback", port: num("--fallback-port", args["fallback-port"] ?? "8002", true), fee: num("--fallback-fee", args["fallback-fee"] ?? "0.15", false) },
-  ]
-  : [{
-    name: args.name ?? "default",
-    port: num("--port", args.port ?? process.env.PORT ?? "8001", true),
-    fee: num("--fee", args.fee ?? process.env.FEE ?? "0.05", false),
-  }];
+      {
+        name: "default",
+        port: num("--default-port", args["default-port"] ?? "8001", true),
+        fee: num("--default-fee", args["default-fee"] ?? "0.05", false),
+      },
+      {
+        name: "fallback",
+        port: num("--fallback-port", args["fallback-port"] ?? "8002", true),
+        fee: num("--fallback-fee", args["fallback-fee"] ?? "0.15", false),
+      },
+    ]
+  : [
+      {
+        name: args.name ?? "default",
+        port: num("--port", args.port ?? process.env.PORT ?? "8001", true),
+        fee: num("--fee", args.fee ?? process.env.FEE ?? "0.05", false),
+      },
+    ];
 
 const processors: Processor[] = [];
 try {

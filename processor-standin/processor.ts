@@ -1,4 +1,4 @@
-// Local stand-in for the Rinha 2025 payment processor (SPEC.md §3), built on
+// Local stand-in for the Rinha 2025 payment processor (docs/contract.md §3), built on
 // node:http only, so the intermediary can be tested without Docker.
 // Stand-in extras, absent from the real processor: `GET /admin/payments`
 // (every stored payment, for tests) and the tuning options below.
@@ -73,9 +73,14 @@ export function createProcessor(options: ProcessorOptions): Processor {
     if (now >= healthFreeAt) {
       healthFreeAt = now + healthWindowMs;
     } else if (healthHeld >= 2) {
-      return send(res, 429, { message: "Try again later." }, {
-        "retry-after": String(Math.ceil(healthWindowMs / 1000)),
-      });
+      return send(
+        res,
+        429,
+        { message: "Try again later." },
+        {
+          "retry-after": String(Math.ceil(healthWindowMs / 1000)),
+        },
+      );
     } else {
       const wait = healthFreeAt - now;
       healthFreeAt += healthWindowMs;
@@ -114,9 +119,15 @@ export function createProcessor(options: ProcessorOptions): Processor {
   }
 
   function listPayments(_req: Req, res: Res) {
-    send(res, 200, [...payments.values()].map((p) => ({
-      correlationId: p.correlationId, amount: p.cents / 100, requestedAt: p.requestedAt,
-    })));
+    send(
+      res,
+      200,
+      [...payments.values()].map((p) => ({
+        correlationId: p.correlationId,
+        amount: p.cents / 100,
+        requestedAt: p.requestedAt,
+      })),
+    );
   }
 
   async function setToken(req: Req, res: Res) {
@@ -199,9 +210,7 @@ export function createProcessor(options: ProcessorOptions): Processor {
       return send(res, 400, { message: "bad request target" });
     }
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/$/, "") : url.pathname;
-    const routePath = /^\/payments\/[^/]+$/.test(path) && path !== "/payments/service-health"
-      ? "/payments/:id"
-      : path;
+    const routePath = /^\/payments\/[^/]+$/.test(path) && path !== "/payments/service-health" ? "/payments/:id" : path;
     const handler = routes.get(`${req.method} ${routePath}`);
     if (!handler) {
       const methods = [...routes.keys()].filter((k) => k.endsWith(` ${routePath}`)).map((k) => k.split(" ")[0]);

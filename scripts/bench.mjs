@@ -90,11 +90,17 @@ const floorLimits = stackLimits();
 const withFloor = !values["no-floor"];
 const withDurableBaseline = values["durable-baseline"];
 const floorKinds = [withFloor ? "one bare workerd" : "", withDurableBaseline ? "the durable baseline" : ""].filter(Boolean).join(", then ");
-console.log(`bench${values.docker ? " (docker)" : ""}: ${scenario.name}, ${scenario.durationSeconds} s, up to ${scenario.maxVUs} VUs, ${runs} run(s)` +
-  (floorKinds ? `; latency references: ${floorKinds}, under ${floorLimits.cpus} CPU / ${round1((floorLimits.memoryBytes ?? 0) / 2 ** 20)} MiB after each run` : ""));
+console.log(
+  `bench${values.docker ? " (docker)" : ""}: ${scenario.name}, ${scenario.durationSeconds} s, up to ${scenario.maxVUs} VUs, ${runs} run(s)` +
+    (floorKinds
+      ? `; latency references: ${floorKinds}, under ${floorLimits.cpus} CPU / ${round1((floorLimits.memoryBytes ?? 0) / 2 ** 20)} MiB after each run`
+      : ""),
+);
 
 for (let run = 1; run <= runs; run++) {
-  const stack = values.docker ? await startDockerStack({ log: (l) => console.log(`docker: ${l}`) }) : await startStack({ limits: true, log: () => {} });
+  const stack = values.docker
+    ? await startDockerStack({ log: (l) => console.log(`docker: ${l}`) })
+    : await startStack({ limits: true, log: () => {} });
   const MiB = 2 ** 20;
   /** @type {Record<string, { cpu0: number | null, periods0: number | null, throttled0: number | null }>} */
   const start = {};
@@ -147,7 +153,14 @@ for (let run = 1; run <= runs; run++) {
   durableBaselines.push(durableRun?.result ?? null);
   const fees = feesOf(r.processors);
   const oracle = fees ? oracleFee(scenario.chaos, r.acceptedPerStep, scenario.amount, fees) : null;
-  const capacityOracle = fees ? capacityOracleFee(scenario.chaos, r.timeline.map((p) => p.accepted), scenario.amount, fees) : null;
+  const capacityOracle = fees
+    ? capacityOracleFee(
+        scenario.chaos,
+        r.timeline.map((p) => p.accepted),
+        scenario.amount,
+        fees,
+      )
+    : null;
   const floor = floorRun?.figures ?? null;
   const durableBaseline = durableRun?.figures ?? null;
   /** @type {RunFigures} */
@@ -213,14 +226,19 @@ const medians = {
   floorRatio: medOrNull((f) => f.floorRatio),
   durableBaseline: medianFloor((f) => f.durableBaseline),
   durableBaselineRatio: medOrNull((f) => f.durableBaselineRatio),
-  services: Object.fromEntries(SERVICES.map((name) => [name, {
-    peakMiB: med((f) => f.services[name]?.peakMiB),
-    workingSetPeakMiB: medOrNull((f) => f.services[name]?.workingSetPeakMiB),
-    limitMiB: figures[0]?.services[name]?.limitMiB ?? null,
-    cpuSeconds: med((f) => f.services[name]?.cpuSeconds),
-    throttledPct: med((f) => f.services[name]?.throttledPct),
-    oomKills: Math.max(...figures.map((f) => f.services[name]?.oomKills ?? 0)),
-  }])),
+  services: Object.fromEntries(
+    SERVICES.map((name) => [
+      name,
+      {
+        peakMiB: med((f) => f.services[name]?.peakMiB),
+        workingSetPeakMiB: medOrNull((f) => f.services[name]?.workingSetPeakMiB),
+        limitMiB: figures[0]?.services[name]?.limitMiB ?? null,
+        cpuSeconds: med((f) => f.services[name]?.cpuSeconds),
+        throttledPct: med((f) => f.services[name]?.throttledPct),
+        oomKills: Math.max(...figures.map((f) => f.services[name]?.oomKills ?? 0)),
+      },
+    ]),
+  ),
 };
 console.log(`median     ${line(medians)}`);
 const out = `results/bench-${values.docker ? "docker-" : ""}${scenario.name}-${stamp}.json`;
@@ -236,13 +254,18 @@ function line(f) {
   const throttled = SERVICES.map((name) => `${name} ${f.services[name]?.throttledPct ?? "?"}%`).join(", ");
   const oom = SERVICES.reduce((n, name) => n + (f.services[name]?.oomKills ?? 0), 0);
   const bare = f.floor?.p99 == null ? "floor p99 ? ms" : `floor p99 ${f.floor.p99} ms (service/floor = ${f.floorRatio ?? "?"}×)`;
-  const durable = f.durableBaseline?.p99 == null ? "" : `, durable baseline p99 ${f.durableBaseline.p99} ms (service/baseline = ${f.durableBaselineRatio ?? "?"}×` +
-    (f.floor?.p99 ? `, baseline/floor = ${round2(f.durableBaseline.p99 / f.floor.p99)}×)` : ")");
+  const durable =
+    f.durableBaseline?.p99 == null
+      ? ""
+      : `, durable baseline p99 ${f.durableBaseline.p99} ms (service/baseline = ${f.durableBaselineRatio ?? "?"}×` +
+        (f.floor?.p99 ? `, baseline/floor = ${round2(f.durableBaseline.p99 / f.floor.p99)}×)` : ")");
   const references = bare + durable;
   const fees = `fees ${f.fees} (oracle ${f.oracleFee ?? "?"}, ratio ${f.feeRatio ?? "?"}; capacity-aware ${f.capacityOracleFee ?? "?"}, ratio ${f.capacityFeeRatio ?? "?"})`;
-  return `profit ${f.profit} | ${fees} | p99 ${f.p99} ms, ${references} | inconsistent audits ${f.inconsistent} | lag ${f.lag} | ` +
+  return (
+    `profit ${f.profit} | ${fees} | p99 ${f.p99} ms, ${references} | inconsistent audits ${f.inconsistent} | lag ${f.lag} | ` +
     `default ${f.defaultCount} / fallback ${f.fallbackCount} of ${f.accepted} accepted | ` +
-    `peak MiB ${memory} | CPU s ${f.serviceCpuSeconds} | throttled ${throttled} | OOM kills ${oom}`;
+    `peak MiB ${memory} | CPU s ${f.serviceCpuSeconds} | throttled ${throttled} | OOM kills ${oom}`
+  );
 }
 
 /**
@@ -309,6 +332,10 @@ function feesOf(books) {
 }
 
 /** @param {number} x */
-function round1(x) { return Math.round(x * 10) / 10; }
+function round1(x) {
+  return Math.round(x * 10) / 10;
+}
 /** @param {number} x */
-function round2(x) { return Math.round(x * 100) / 100; }
+function round2(x) {
+  return Math.round(x * 100) / 100;
+}

@@ -153,12 +153,20 @@ export function createGroup(support, name, limits) {
 
 /** The cgroup.procs files a new process writes its pid into to join the groups. @param {Groups} groups */
 export function procsFiles(groups) {
-  return Object.values(groups).filter(Boolean).map((dir) => path.join(dir, "cgroup.procs"));
+  return Object.values(groups)
+    .filter(Boolean)
+    .map((dir) => path.join(dir, "cgroup.procs"));
 }
 
 /** Every pid in any of the groups. @param {Groups} groups */
 export function pidsInGroups(groups) {
-  return [...new Set(Object.values(groups).filter(Boolean).flatMap((dir) => (fs.existsSync(dir) ? procsOf(dir) : [])))];
+  return [
+    ...new Set(
+      Object.values(groups)
+        .filter(Boolean)
+        .flatMap((dir) => (fs.existsSync(dir) ? procsOf(dir) : [])),
+    ),
+  ];
 }
 
 /**
@@ -240,8 +248,17 @@ function workingSet(usage, inactiveFile) {
 export function readGroupStats(groups) {
   /** @type {GroupStats} */
   const stats = {
-    usageBytes: null, peakBytes: null, limitBytes: null, workingSetBytes: null, cpuQuota: null, cpuSeconds: null,
-    periods: null, throttled: null, throttledSeconds: null, failcnt: null, oomKills: null,
+    usageBytes: null,
+    peakBytes: null,
+    limitBytes: null,
+    workingSetBytes: null,
+    cpuQuota: null,
+    cpuSeconds: null,
+    periods: null,
+    throttled: null,
+    throttledSeconds: null,
+    failcnt: null,
+    oomKills: null,
   };
   if (groups.unified) {
     const dir = groups.unified;

@@ -76,14 +76,15 @@ describe("detectCgroups", () => {
   it("refuses without root, and without any cgroup filesystem", () => {
     const root = tree({ "self-cgroup": "0::/\n" });
     expect(detectCgroups({ root, isRoot: false })).toEqual({ reason: expect.stringMatching(/not running as root/) });
-    expect(detectCgroups({ root, selfCgroupFile: path.join(root, "self-cgroup"), isRoot: true }))
-      .toEqual({ reason: `no cgroup filesystem at ${root}` });
+    expect(detectCgroups({ root, selfCgroupFile: path.join(root, "self-cgroup"), isRoot: true })).toEqual({
+      reason: `no cgroup filesystem at ${root}`,
+    });
   });
 });
 
 describe("createGroup", () => {
   it("on v2, writes compose's CPU as a quota per 100 ms period and the memory limit, replacing an empty leftover group", () => {
-    const base = tree({ "placeholder": "" });
+    const base = tree({ placeholder: "" });
     fs.mkdirSync(path.join(base, "rinha-api-1"));
     const groups = createGroup({ version: "v2", base: { unified: base } }, "rinha-api-1", { cpus: 0.4, memoryBytes: 60 * 2 ** 20 });
     const dir = path.join(base, "rinha-api-1");
@@ -93,8 +94,8 @@ describe("createGroup", () => {
   });
 
   it("on v1, writes the CFS period and quota and the memory limit", () => {
-    const cpu = tree({ "placeholder": "" });
-    const memory = tree({ "placeholder": "" });
+    const cpu = tree({ placeholder: "" });
+    const memory = tree({ placeholder: "" });
     const groups = createGroup({ version: "v1", base: { cpu, memory } }, "rinha-engine", { cpus: 0.6, memoryBytes: 220 * 2 ** 20 });
     expect(groups).toEqual({ cpu: path.join(cpu, "rinha-engine"), memory: path.join(memory, "rinha-engine") });
     expect(read(path.join(cpu, "rinha-engine/cpu.cfs_period_us"))).toBe("100000");
@@ -104,8 +105,9 @@ describe("createGroup", () => {
 
   it("refuses a leftover group that still holds processes", () => {
     const base = tree({ "rinha-lb/cgroup.procs": "4242\n" });
-    expect(() => createGroup({ version: "v2", base: { unified: base } }, "rinha-lb", { cpus: 0.1, memoryBytes: null }))
-      .toThrow(/still holds processes 4242/);
+    expect(() => createGroup({ version: "v2", base: { unified: base } }, "rinha-lb", { cpus: 0.1, memoryBytes: null })).toThrow(
+      /still holds processes 4242/,
+    );
   });
 });
 
@@ -121,14 +123,29 @@ describe("readGroupStats", () => {
       "memory.events": "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n",
     });
     expect(readGroupStats({ unified: dir })).toEqual({
-      usageBytes: 52428800, peakBytes: 62914560, limitBytes: 62914560, workingSetBytes: 52428800 - 10485760,
-      cpuQuota: 0.4, cpuSeconds: 2.5, periods: 300, throttled: 6, throttledSeconds: 0.12, failcnt: 3, oomKills: 1,
+      usageBytes: 52428800,
+      peakBytes: 62914560,
+      limitBytes: 62914560,
+      workingSetBytes: 52428800 - 10485760,
+      cpuQuota: 0.4,
+      cpuSeconds: 2.5,
+      periods: 300,
+      throttled: 6,
+      throttledSeconds: 0.12,
+      failcnt: 3,
+      oomKills: 1,
     });
   });
 
   it("reads v2's 'max' (no limit) as null, and a kernel without memory.peak as no peak", () => {
     const dir = tree({ "memory.current": "1048576", "memory.max": "max", "cpu.max": "max 100000", "cpu.stat": "usage_usec 1000\n" });
-    expect(readGroupStats({ unified: dir })).toMatchObject({ usageBytes: 1048576, peakBytes: null, limitBytes: null, cpuQuota: null, cpuSeconds: 0.001 });
+    expect(readGroupStats({ unified: dir })).toMatchObject({
+      usageBytes: 1048576,
+      peakBytes: null,
+      limitBytes: null,
+      cpuQuota: null,
+      cpuSeconds: 0.001,
+    });
   });
 
   it("reads v1's files, where 'no limit' is a huge number", () => {
@@ -147,8 +164,17 @@ describe("readGroupStats", () => {
       "cpuacct.usage": "1500000000",
     });
     expect(readGroupStats({ cpu, memory })).toEqual({
-      usageBytes: 20971520, peakBytes: 31457280, limitBytes: null, workingSetBytes: 20971520 - 4194304,
-      cpuQuota: 0.1, cpuSeconds: 1.5, periods: 50, throttled: 1, throttledSeconds: 0.003, failcnt: 0, oomKills: 2,
+      usageBytes: 20971520,
+      peakBytes: 31457280,
+      limitBytes: null,
+      workingSetBytes: 20971520 - 4194304,
+      cpuQuota: 0.1,
+      cpuSeconds: 1.5,
+      periods: 50,
+      throttled: 1,
+      throttledSeconds: 0.003,
+      failcnt: 0,
+      oomKills: 2,
     });
   });
 });

@@ -1,4 +1,4 @@
-// The contest's deployment rules (SPEC §5), checked on compose.yaml itself:
+// The contest's deployment rules (docs/contract.md §5), checked on compose.yaml itself:
 // limits per service and in total, two API instances behind a balancer on
 // 9999, bridge networking, the processors' external network, and services
 // that heal (healthcheck + restart policy).
@@ -10,13 +10,15 @@ import { limitsOf, parseMemory, readCompose } from "./compose.mjs";
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const compose = readCompose(path.join(ROOT, "compose.yaml"));
-const services: [string, Record<string, any>][] = Object.entries(compose.services ?? {});
+// biome-ignore lint/suspicious/noExplicitAny: compose.yaml as parsed, walked freely by the assertions below
+type Service = Record<string, any>;
+const services: [string, Service][] = Object.entries(compose.services ?? {});
 
 const MAX_NANO_CPUS = 1.5e9;
 const MAX_MEMORY_BYTES = parseMemory("350MB");
 
 /** The host ports a service publishes, from short ("[ip:]host:container") or long syntax. */
-function publishedPorts(service: Record<string, any>): number[] {
+function publishedPorts(service: Service): number[] {
   return (service.ports ?? []).map((port: unknown) => {
     if (typeof port === "object" && port !== null) return Number((port as { published?: unknown }).published);
     const parts = String(port).split("/")[0]!.split(":");
@@ -24,7 +26,7 @@ function publishedPorts(service: Record<string, any>): number[] {
   });
 }
 
-const isApi = (service: Record<string, any>) => Array.isArray(service.command) && service.command[0] === "api";
+const isApi = (service: Service) => Array.isArray(service.command) && service.command[0] === "api";
 
 describe("compose.yaml", () => {
   it("has services", () => {

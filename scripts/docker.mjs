@@ -129,7 +129,9 @@ export class Compose {
     const argv = ["-p", this.project, "--project-directory", ROOT, ...this.files.flatMap((f) => ["-f", f]), ...args];
     const result = spawnSync("docker-compose", argv, { cwd: ROOT, env: this.env, encoding: "utf8", timeout: timeoutMs });
     if (result.status !== 0) {
-      throw new Error(`docker-compose ${args.join(" ")} failed (status ${result.status}):\n${`${result.stdout}\n${result.stderr}`.trim().slice(-3000)}`);
+      throw new Error(
+        `docker-compose ${args.join(" ")} failed (status ${result.status}):\n${`${result.stdout}\n${result.stderr}`.trim().slice(-3000)}`,
+      );
     }
     return result.stdout;
   }
@@ -174,10 +176,14 @@ export class Compose {
   async kill(service) {
     const before = this.inspect(service);
     docker(["kill", before.Id], this.env);
-    await until(() => {
-      const now = this.inspect(service);
-      return !now.State.Running || now.State.StartedAt !== before.State.StartedAt;
-    }, 10_000, `${service} to go down`);
+    await until(
+      () => {
+        const now = this.inspect(service);
+        return !now.State.Running || now.State.StartedAt !== before.State.StartedAt;
+      },
+      10_000,
+      `${service} to go down`,
+    );
   }
 
   /** Starts the service's container again if its restart policy has not, and waits until it is healthy. @param {string} service */
@@ -193,10 +199,15 @@ export class Compose {
 
   /** @param {string[]} services */
   async waitHealthy(services, timeoutMs = 120_000) {
-    await until(() => services.every((s) => {
-      const { State } = this.inspect(s);
-      return State.Running && (State.Health ? State.Health.Status === "healthy" : true);
-    }), timeoutMs, `${this.project}: ${services.join(", ")} healthy`);
+    await until(
+      () =>
+        services.every((s) => {
+          const { State } = this.inspect(s);
+          return State.Running && (State.Health ? State.Health.Status === "healthy" : true);
+        }),
+      timeoutMs,
+      `${this.project}: ${services.join(", ")} healthy`,
+    );
   }
 
   /** The last lines each service logged, for a failure's report. */
@@ -260,11 +271,15 @@ export function cgroupsOfPid(pid, root = "/sys/fs/cgroup") {
  *   cpuSeconds: number | null, throttledPct: number | null, oomKills: number | null }>} services
  */
 export function containerLine(services) {
-  return Object.entries(services).map(([name, s]) => {
-    const share = s.peakMiB != null && s.limitMiB ? ` (${Math.round((100 * s.peakMiB) / s.limitMiB)}%)` : "";
-    return `${name} peak ${s.peakMiB ?? "?"}/${s.limitMiB ?? "?"} MiB${share}, working set ${s.workingSetPeakMiB ?? "?"} MiB, ` +
-      `CPU ${s.cpuSeconds ?? "?"} s, throttled ${s.throttledPct ?? "?"}% of periods, OOM kills ${s.oomKills ?? "?"}`;
-  }).join(" | ");
+  return Object.entries(services)
+    .map(([name, s]) => {
+      const share = s.peakMiB != null && s.limitMiB ? ` (${Math.round((100 * s.peakMiB) / s.limitMiB)}%)` : "";
+      return (
+        `${name} peak ${s.peakMiB ?? "?"}/${s.limitMiB ?? "?"} MiB${share}, working set ${s.workingSetPeakMiB ?? "?"} MiB, ` +
+        `CPU ${s.cpuSeconds ?? "?"} s, throttled ${s.throttledPct ?? "?"}% of periods, OOM kills ${s.oomKills ?? "?"}`
+      );
+    })
+    .join(" | ");
 }
 
 /**

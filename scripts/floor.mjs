@@ -52,6 +52,59 @@ export function stackLimits(composeFile = DEFAULT_COMPOSE_FILE) {
 }
 
 /**
+ * The floor's cgroup with the wanted limits, or why it has none.
+ * @param {Limits | false | null} wanted @param {string} groupName @returns {{ groups: Groups, warning: string | null }}
+ */
+function floorGroups(wanted, groupName) {
+  if (!wanted) return { groups: {}, warning: null };
+  const support = detectCgroups();
+  if ("reason" in support) return { groups: {}, warning: `floor limits NOT applied: ${support.reason}` };
+  return { groups: createGroup(support, groupName, wanted), warning: null };
+}
+
+/**
+ * The workerd command line and environment of a reference worker; the
+ * durable baseline gets a data folder (a fresh temporary one unless given).
+ * @param {FloorKind} kind @param {number} port @param {string | undefined} dataDir
+ * @returns {{ command: string[], env: NodeJS.ProcessEnv, tempDir: string | null, warning: string | null }}
+ */
+function floorCommand(kind, port, dataDir) {
+  const workerd = path.join(ROOT, "node_modules/.bin/workerd");
+  const command = [workerd, "serve", path.join(ROOT, FLOOR_CONFIGS[kind]), "-s", `http=127.0.0.1:${port}`];
+  /** @type {NodeJS.ProcessEnv} */
+  const env = { ...process.env };
+  if (kind !== "durable") return { command, env, tempDir: null, warning: null };
+  const tempDir = dataDir ? null : fs.mkdtempSync(path.join(os.tmpdir(), "rinha-durable-baseline-"));
+  command.push("--directory-path", `floor-disk=${dataDir ?? tempDir}`);
+  // As the API instances run: a commit reaches the kernel, not the disk, before the 202.
+  const eatmydata = eatmydataLibrary();
+  if (eatmydata) env.LD_PRELOAD = eatmydata;
+  const warning = eatmydata ? null : "libeatmydata not found: the durable baseline fsyncs each commit, which the API instances do not";
+  return { command, env, tempDir, warning };
+}
+
+/**
+ * Resolves once the worker answers POST /payments with 202; throws if it exits,
+ * something else answers, or timeoutMs passes.
+ * @param {import("node:child_process").ChildProcess} child @param {string} url @param {string} name @param {number} timeoutMs
+ */
+async function waitForFloor(child, url, name, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`the ${name} exited while starting (is port ${new URL(url).port} free?)`);
+    const status = await fetch(`${url}/payments`, { method: "POST", body: "{}", signal: AbortSignal.timeout(1000) }).then(
+      (res) => res.arrayBuffer().then(() => res.status),
+      () => 0,
+    );
+    if (status === 202) return;
+    if (status !== 0) throw new Error(`something else answers on port ${new URL(url).port} (HTTP ${status})`);
+    if (Date.now() > deadline) throw new Error(`the ${name} does not answer on port ${new URL(url).port} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
  * Starts a reference worker on 127.0.0.1:port and resolves once it answers POST /payments with 202.
  * @param {{ port: number, kind?: FloorKind, limits?: Limits | false, groupName?: string, timeoutMs?: number, dataDir?: string }} options
  *   kind: "bare" (default) or "durable"; limits: the cgroup's (default: stackLimits()), false for none;
@@ -62,30 +115,10 @@ export async function startFloor(options) {
   const { port, kind = "bare", groupName = "rinha-floor", timeoutMs = 15_000 } = options;
   const wanted = options.limits === undefined ? stackLimits() : options.limits;
   await assertPortFree(port, `the ${FLOOR_NAMES[kind]} needs it`);
-  /** @type {Groups} */
-  let groups = {};
-  /** @type {string | null} */
-  let warning = null;
-  if (wanted) {
-    const support = detectCgroups();
-    if ("reason" in support) warning = `floor limits NOT applied: ${support.reason}`;
-    else groups = createGroup(support, groupName, wanted);
-  }
+  const { groups, warning: limitsWarning } = floorGroups(wanted, groupName);
   const files = procsFiles(groups);
-  const workerd = path.join(ROOT, "node_modules/.bin/workerd");
-  const command = [workerd, "serve", path.join(ROOT, FLOOR_CONFIGS[kind]), "-s", `http=127.0.0.1:${port}`];
-  /** @type {string | null} */
-  let tempDir = null;
-  /** @type {NodeJS.ProcessEnv} */
-  const env = { ...process.env };
-  if (kind === "durable") {
-    const dataDir = options.dataDir ?? (tempDir = fs.mkdtempSync(path.join(os.tmpdir(), "rinha-durable-baseline-")));
-    command.push("--directory-path", `floor-disk=${dataDir}`);
-    // As the API instances run: a commit reaches the kernel, not the disk, before the 202.
-    const eatmydata = eatmydataLibrary();
-    if (eatmydata) env.LD_PRELOAD = eatmydata;
-    else warning = [warning, "libeatmydata not found: the durable baseline fsyncs each commit, which the API instances do not"].filter(Boolean).join("; ");
-  }
+  const { command, env, tempDir, warning: diskWarning } = floorCommand(kind, port, options.dataDir);
+  const warning = [limitsWarning, diskWarning].filter(Boolean).join("; ") || null;
   const argv = files.length ? ["sh", "-c", JOIN_CGROUPS, "join-cgroups", ...files, "--", ...command] : command;
   const child = spawn(/** @type {string} */ (argv[0]), argv.slice(1), { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] });
   const ref = identify(/** @type {number} */ (child.pid));
@@ -118,16 +151,7 @@ export async function startFloor(options) {
 
   try {
     const url = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the ${FLOOR_NAMES[kind]} exited while starting (is port ${port} free?)`);
-      const status = await fetch(`${url}/payments`, { method: "POST", body: "{}", signal: AbortSignal.timeout(1000) })
-        .then((res) => res.arrayBuffer().then(() => res.status), () => 0);
-      if (status === 202) break;
-      if (status !== 0) throw new Error(`something else answers on port ${port} (HTTP ${status})`);
-      if (Date.now() > deadline) throw new Error(`the ${FLOOR_NAMES[kind]} does not answer on port ${port} after ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitForFloor(child, url, FLOOR_NAMES[kind], timeoutMs);
     if (files.length && (!isAlive(ref) || !pidInGroups(/** @type {number} */ (child.pid), groups))) {
       throw new Error(`the ${FLOOR_NAMES[kind]} (pid ${child.pid}) is not inside its cgroup`);
     }

@@ -5,12 +5,13 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { stackLimits, startFloor } from "./floor.mjs";
 
-const freePort = () => new Promise<number>((resolve) => {
-  const server = net.createServer().listen(0, "127.0.0.1", () => {
-    const { port } = server.address() as net.AddressInfo;
-    server.close(() => resolve(port));
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
   });
-});
 
 describe("the bench's reference workers", () => {
   it("holds a floor to the whole stack's limits: compose's sum", () => {
@@ -22,7 +23,10 @@ describe("the bench's reference workers", () => {
     const worker = await startFloor({ port, groupName: `rinha-floor-test-${process.pid}` });
     try {
       expect(worker.kind).toBe("bare");
-      for (const [method, path] of [["POST", "/payments"], ["GET", "/payments-summary"]] as const) {
+      for (const [method, path] of [
+        ["POST", "/payments"],
+        ["GET", "/payments-summary"],
+      ] as const) {
         const res = await fetch(`${worker.url}${path}`, { method, ...(method === "POST" ? { body: "{}" } : {}) });
         expect(res.status).toBe(202);
         expect(await res.text()).toBe("");

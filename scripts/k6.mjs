@@ -5,42 +5,21 @@
 // come from the environment like the script's own defaults: SERVICE_URL,
 // PROCESSOR_DEFAULT_URL, PROCESSOR_FALLBACK_URL, TOKEN, INITIAL_TOKEN.
 // K6_BIN names a k6 binary to use instead of the one on PATH.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { K6_NOT_FOUND, findK6 } from "./k6-bin.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const script = path.join(root, "load/k6/rinha.js");
 const USAGE = "usage: npm run k6 -- --scenario short|long|random [--seed N] [--max-requests N] [--duration S] [-- <k6 run flags>]";
-const NOT_FOUND =
-  "k6 not found on PATH; install k6 (https://grafana.com/docs/k6/latest/set-up/install-k6/) or use `npm run load`";
 
 /** @param {string} message @returns {never} */
 function fail(message, code = 2) {
   console.error(message);
   process.exit(code);
-}
-
-/** The first executable `k6` on PATH (or K6_BIN), checked to be the real thing. */
-function findK6() {
-  const candidates = process.env.K6_BIN
-    ? [process.env.K6_BIN]
-    : (process.env.PATH ?? "").split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, "k6"));
-  for (const file of candidates) {
-    try {
-      if (!fs.statSync(file).isFile()) continue;
-      fs.accessSync(file, fs.constants.X_OK);
-    } catch {
-      continue;
-    }
-    // npm's `k6` package is a placeholder, not k6.
-    const version = spawnSync(file, ["version"], { encoding: "utf8", timeout: 10_000 });
-    if (version.status === 0 && /^k6 v\d/.test(version.stdout.trim())) return { file, version: version.stdout.trim() };
-    console.error(`ignoring ${file}: \`k6 version\` did not answer like k6`);
-  }
-  return fail(NOT_FOUND);
 }
 
 /** @param {string | undefined} value @param {string} flag */
@@ -89,7 +68,7 @@ const name = scenario === "random" ? `random-${seed}` : scenario;
 const resultFile = path.join(root, "results", `k6-${name}.json`);
 fs.mkdirSync(path.dirname(resultFile), { recursive: true });
 
-const k6 = findK6();
+const k6 = findK6() ?? fail(K6_NOT_FOUND);
 /** @type {Record<string, string | undefined>} */
 const scriptEnv = {
   SCENARIO: scenario,

@@ -1,7 +1,7 @@
 // @ts-check
 // `npm run load -- --scenario short|long|random|final|<file.json> [--seed N] [--max-requests N]
 //   [--duration S] [--out results/<name>.json] [--report results/<name>.html] [--quiet]`
-// Runs the contest's load test (SPEC §4) from Node against a running service
+// Runs the contest's load test (docs/contract.md §4) from Node against a running service
 // and its processors, writes the JSON result (same shape as the k6 script's,
 // plus a per-second timeline) and an HTML report.
 // Env: SERVICE_URL (http://localhost:9999), PROCESSOR_DEFAULT_URL / PROCESSOR_FALLBACK_URL
@@ -67,8 +67,10 @@ const out = args.out ?? `results/node-${scenario.name}.json`;
 const report = args.report ?? `results/node-${scenario.name}.html`;
 const quiet = args.quiet ?? false;
 if (!quiet) {
-  console.error(`load: ${scenario.name}: ${scenario.maxVUs} VUs over ${scenario.durationSeconds} s, ${scenario.chaos.length} chaos steps` +
-    `${scenario.maxRequests ? `, at most ${scenario.maxRequests} requests` : ""}; service ${process.env.SERVICE_URL ?? "http://localhost:9999"}`);
+  console.error(
+    `load: ${scenario.name}: ${scenario.maxVUs} VUs over ${scenario.durationSeconds} s, ${scenario.chaos.length} chaos steps` +
+      `${scenario.maxRequests ? `, at most ${scenario.maxRequests} requests` : ""}; service ${process.env.SERVICE_URL ?? "http://localhost:9999"}`,
+  );
 }
 
 // Ctrl-C ends the load early; the results are still gathered and written.
@@ -84,17 +86,19 @@ try {
   await writeResult(result, out);
   await writeReport(result, report);
   const s = result.score;
-  console.log([
-    summaryLine(result),
-    `  requests  total ${result.requests.total}  accepted ${result.requests.accepted}  failed ${result.requests.failed}`,
-    `  latency   p50 ${result.latency.p50}  p90 ${result.latency.p90}  p99 ${result.latency.p99}  max ${result.latency.max} ms`,
-    `  default   processor ${result.processors.default.totalRequests} / service ${result.service.default.totalRequests}` +
-      `   fallback processor ${result.processors.fallback.totalRequests} / service ${result.service.fallback.totalRequests}`,
-    `  audits    ${result.audits.count} run, ${result.audits.inconsistent} inconsistent, count difference ${result.audits.countDifference}`,
-    `  score     gross ${s.gross}  fees ${s.fees}  net ${s.net}  bonus ${(s.latencyBonus * 100).toFixed(1)}%  fine ${s.fine * 100}%` +
-      `  profit ${s.profit}  lag ${s.lag}  default share ${(s.defaultShare * 100).toFixed(1)}%${s.disqualified ? "  DISQUALIFIED" : ""}`,
-    `  wrote     ${out}, ${report}`,
-  ].join("\n"));
+  console.log(
+    [
+      summaryLine(result),
+      `  requests  total ${result.requests.total}  accepted ${result.requests.accepted}  failed ${result.requests.failed}`,
+      `  latency   p50 ${result.latency.p50}  p90 ${result.latency.p90}  p99 ${result.latency.p99}  max ${result.latency.max} ms`,
+      `  default   processor ${result.processors.default.totalRequests} / service ${result.service.default.totalRequests}` +
+        `   fallback processor ${result.processors.fallback.totalRequests} / service ${result.service.fallback.totalRequests}`,
+      `  audits    ${result.audits.count} run, ${result.audits.inconsistent} inconsistent, count difference ${result.audits.countDifference}`,
+      `  score     gross ${s.gross}  fees ${s.fees}  net ${s.net}  bonus ${(s.latencyBonus * 100).toFixed(1)}%  fine ${s.fine * 100}%` +
+        `  profit ${s.profit}  lag ${s.lag}  default share ${(s.defaultShare * 100).toFixed(1)}%${s.disqualified ? "  DISQUALIFIED" : ""}`,
+      `  wrote     ${out}, ${report}`,
+    ].join("\n"),
+  );
 } catch (error) {
   console.error(`load: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);

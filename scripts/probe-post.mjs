@@ -38,8 +38,18 @@ for (let run = 1; run <= runs; run++) {
     const throttled0 = throttledOf(stack);
     console.log(`run ${run}/${runs}  stack  ${await measure(() => cpuOf(stack))}`);
     const throttled1 = throttledOf(stack);
-    console.log(`  throttled periods: ${Object.entries(throttled1).map(([name, [p, t]]) => `${name} ${t - (throttled0[name]?.[1] ?? 0)}/${p - (throttled0[name]?.[0] ?? 0)}`).join(", ")}`);
-    console.log(`  memory peak MiB (cgroup, counts file cache): ${stack.stats().filter((s) => s.cgroup?.peakBytes != null).map((s) => `${s.name} ${(/** @type {number} */ (s.cgroup?.peakBytes) / 2 ** 20).toFixed(1)}`).join(", ")}`);
+    console.log(
+      `  throttled periods: ${Object.entries(throttled1)
+        .map(([name, [p, t]]) => `${name} ${t - (throttled0[name]?.[1] ?? 0)}/${p - (throttled0[name]?.[0] ?? 0)}`)
+        .join(", ")}`,
+    );
+    console.log(
+      `  memory peak MiB (cgroup, counts file cache): ${stack
+        .stats()
+        .filter((s) => s.cgroup?.peakBytes != null)
+        .map((s) => `${s.name} ${(/** @type {number} */ (s.cgroup?.peakBytes) / 2 ** 20).toFixed(1)}`)
+        .join(", ")}`,
+    );
   } finally {
     await stack.stop();
   }

@@ -36,7 +36,7 @@ export function identify(pid) {
  * @param {{ pid: number | null, startTime?: number | null } | null | undefined} proc
  */
 export function isAlive(proc) {
-  if (!proc || !proc.pid) return false;
+  if (!proc?.pid) return false;
   const stat = procStat(proc.pid);
   if (!stat || stat.state === "Z" || stat.state === "X") return false;
   return proc.startTime == null || stat.startTime === proc.startTime;

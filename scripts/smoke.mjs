@@ -29,7 +29,9 @@ const check = (ok, what) => {
 /** @param {"default" | "fallback"} name @param {"delay" | "failure"} key @param {number | boolean} value */
 async function configure(name, key, value) {
   const response = await fetch(`${processors[name]}/admin/configurations/${key}`, {
-    method: "PUT", headers: adminHeaders, body: JSON.stringify({ [key]: value }),
+    method: "PUT",
+    headers: adminHeaders,
+    body: JSON.stringify({ [key]: value }),
   });
   if (!response.ok) throw new Error(`cannot set ${key} on ${name}: ${response.status}`);
 }
@@ -61,9 +63,14 @@ for (const name of /** @type {const} */ (["default", "fallback"])) {
 const before = JSON.stringify(await serviceSummary());
 const id = crypto.randomUUID();
 const bad = [
-  ["malformed JSON", "{"], ["empty body", ""], ["array", "[]"], ["missing amount", JSON.stringify({ correlationId: id })],
-  ["non-UUID id", JSON.stringify({ correlationId: "x", amount: 1 })], ["string amount", JSON.stringify({ correlationId: id, amount: "1" })],
-  ["zero amount", JSON.stringify({ correlationId: id, amount: 0 })], ["three decimals", JSON.stringify({ correlationId: id, amount: 1.234 })],
+  ["malformed JSON", "{"],
+  ["empty body", ""],
+  ["array", "[]"],
+  ["missing amount", JSON.stringify({ correlationId: id })],
+  ["non-UUID id", JSON.stringify({ correlationId: "x", amount: 1 })],
+  ["string amount", JSON.stringify({ correlationId: id, amount: "1" })],
+  ["zero amount", JSON.stringify({ correlationId: id, amount: 0 })],
+  ["three decimals", JSON.stringify({ correlationId: id, amount: 1.234 })],
   ["absurd amount", JSON.stringify({ correlationId: id, amount: 1e13 })],
   ["oversized body", JSON.stringify({ correlationId: id, amount: 1, pad: "x".repeat(100_000) })],
 ];
@@ -107,15 +114,19 @@ for (let n = 0; n < total; n++) {
   }
   const correlationId = crypto.randomUUID();
   const amount = (1 + Math.floor(Math.random() * 99_999)) / 100;
-  posts.push((async () => {
-    const t0 = performance.now();
-    const response = await fetch(`${service}/payments`, {
-      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ correlationId, amount }),
-    });
-    await response.arrayBuffer();
-    latencies.push(performance.now() - t0);
-    if (response.ok) accepted.set(correlationId, amount);
-  })());
+  posts.push(
+    (async () => {
+      const t0 = performance.now();
+      const response = await fetch(`${service}/payments`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ correlationId, amount }),
+      });
+      await response.arrayBuffer();
+      latencies.push(performance.now() - t0);
+      if (response.ok) accepted.set(correlationId, amount);
+    })(),
+  );
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, start + (n + 1) * spacingMs - Date.now())));
 }
 await Promise.all(posts);
@@ -151,25 +162,34 @@ for (const window of windows) {
 }
 const whole = await serviceSummary();
 check(mismatches === 0, `summary equals both processors' admin summaries in ${windows.length} windows (whole run + 10 slices)`);
-check(whole.fallback.totalRequests > 0 && whole.default.totalRequests > 0,
-  `default failed for ${failSeconds} s: ${whole.default.totalRequests} via default, ${whole.fallback.totalRequests} via fallback`);
+check(
+  whole.fallback.totalRequests > 0 && whole.default.totalRequests > 0,
+  `default failed for ${failSeconds} s: ${whole.default.totalRequests} via default, ${whole.fallback.totalRequests} via fallback`,
+);
 
 // Every accepted payment is held by exactly one processor.
 let both = 0;
 let none = 0;
 const ids = [...accepted.keys()];
 for (let i = 0; i < ids.length; i += 20) {
-  await Promise.all(ids.slice(i, i + 20).map(async (correlationId) => {
-    const held = await Promise.all(/** @type {const} */ (["default", "fallback"]).map(async (name) =>
-      (await fetch(`${processors[name]}/payments/${correlationId}`)).status === 200));
-    if (held[0] && held[1]) both++;
-    if (!held[0] && !held[1]) none++;
-  }));
+  await Promise.all(
+    ids.slice(i, i + 20).map(async (correlationId) => {
+      const held = await Promise.all(
+        /** @type {const} */ (["default", "fallback"]).map(
+          async (name) => (await fetch(`${processors[name]}/payments/${correlationId}`)).status === 200,
+        ),
+      );
+      if (held[0] && held[1]) both++;
+      if (!held[0] && !held[1]) none++;
+    }),
+  );
 }
 check(both === 0 && none === 0, `each accepted payment held by exactly one processor (both: ${both}, none: ${none})`);
 
 latencies.sort((a, b) => a - b);
 const pct = (/** @type {number} */ p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]?.toFixed(2);
-console.log(`POST /payments latency over ${latencies.length} requests, one every ${spacingMs} ms: p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${pct(100)} ms`);
+console.log(
+  `POST /payments latency over ${latencies.length} requests, one every ${spacingMs} ms: p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${pct(100)} ms`,
+);
 console.log(failures.length === 0 ? "smoke: all checks passed" : `smoke: ${failures.length} check(s) failed`);
 process.exit(failures.length === 0 ? 0 : 1);

@@ -18,7 +18,20 @@ if (!state) {
 
 const stats = readServiceStats(state);
 if (args.json) {
-  console.log(JSON.stringify({ running: stackIsLive(state), startedAt: state.startedAt, cgroups: state.cgroups, cgroupWarning: state.cgroupWarning, processors: state.processors, services: stats }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        running: stackIsLive(state),
+        startedAt: state.startedAt,
+        cgroups: state.cgroups,
+        cgroupWarning: state.cgroupWarning,
+        processors: state.processors,
+        services: stats,
+      },
+      null,
+      2,
+    ),
+  );
   process.exit(0);
 }
 
@@ -44,5 +57,9 @@ for (const s of stats) {
   ]);
 }
 console.log(table(rows));
-console.log(`started ${state.startedAt}; ${state.cgroups ? `cgroup ${state.cgroups}` : `no limits: ${state.cgroupWarning}`}; processors ${state.processors.default}, ${state.processors.fallback}`);
-console.log("RSS: summed over the process tree; CG-*: the cgroup's own count (includes page cache); CPU-S: cgroup CPU time (else /proc); THROTTLED: periods throttled/total");
+console.log(
+  `started ${state.startedAt}; ${state.cgroups ? `cgroup ${state.cgroups}` : `no limits: ${state.cgroupWarning}`}; processors ${state.processors.default}, ${state.processors.fallback}`,
+);
+console.log(
+  "RSS: summed over the process tree; CG-*: the cgroup's own count (includes page cache); CPU-S: cgroup CPU time (else /proc); THROTTLED: periods throttled/total",
+);

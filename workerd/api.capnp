@@ -15,11 +15,11 @@ const config :Workerd.Config = (
     (name = "http", address = "unix:/run/payments/api.sock", http = (), service = "api"),
   ],
   # Live heap ~1 MB after a full GC; the first full GC otherwise waits for ~12 MB of
-  # garbage, with the native memory behind it: --initial-old-space-size=4 took the
-  # cgroup peak from ~69-76 to ~42 MiB on the short run.
+  # garbage, with the native memory behind it: --initial-old-space-size=4 keeps the
+  # cgroup peak well inside the 60 MB limit (about 40% lower on the short run).
   # --expose-gc: the outbox runs a full GC every 500 ms while forwarding, which frees the
-  # native memory behind finished requests (durable-objects/payment-outbox.ts has the
-  # figures: at 450 POST/s, peaks ~45 -> ~23 MiB, pauses ~4 ms each).
+  # native memory behind finished requests and halves the peak under load
+  # (durable-objects/payment-outbox.ts says why that often; figures: docs/decisions.md).
   v8Flags = ["--max-old-space-size=24", "--max-semi-space-size=1", "--initial-old-space-size=4", "--expose-gc"],
 );
 

@@ -23,10 +23,10 @@ const config :Workerd.Config = (
   # The live heap is small (~1-3 MB after a full GC, even at peak load); what grows is
   # native memory (workerd objects behind dead JS wrappers) freed only by a full GC.
   # A low first GC trigger (--initial-old-space-size) and --optimize-for-size make full
-  # GCs come every few MB instead of at ~25 MB: cgroup peak 151-170 -> ~123 MiB (short run).
+  # GCs come every few MB instead of at ~25 MB, which takes tens of MiB off the engine's peak.
   # --expose-gc: the ledger runs a full GC a second while requests are on the wire, the only
-  # thing that frees each fetch's native memory (durable-objects/native-memory.ts): 512
-  # requests on the wire to a 2 s processor at 400 POST/s, engine peak 84.1 -> 66.1 MiB.
+  # thing that frees each fetch's native memory (durable-objects/native-memory.ts); with
+  # hundreds on the wire that is another ~20% of the peak (figures: docs/decisions.md).
   v8Flags = ["--max-old-space-size=48", "--max-semi-space-size=1", "--initial-old-space-size=4", "--optimize-for-size",
              "--expose-gc"],
 );

@@ -1,5 +1,5 @@
 // @ts-check
-// The contest's load test (SPEC §4) as a k6 script: closed-loop VUs ramping
+// The contest's load test (docs/contract.md §4) as a k6 script: closed-loop VUs ramping
 // from 1 to maxVUs, a chaos schedule on the two processors, audits every few
 // seconds, and the score written as JSON. The Node runner (scripts/load.mjs)
 // writes the same result shape from the same scenario files and scorer.
@@ -222,8 +222,7 @@ export function handleSummary(data) {
   /** @param {string} metric @param {string} stat */
   const value = (metric, stat) => data.metrics[metric]?.values[stat] ?? 0;
   /** @param {string} prefix @param {string[]} keys */
-  const totals = (prefix, keys) =>
-    Object.fromEntries(keys.map((key) => [key, value(`${prefix}_${snake(key)}`, "value")]));
+  const totals = (prefix, keys) => Object.fromEntries(keys.map((key) => [key, value(`${prefix}_${snake(key)}`, "value")]));
   const processors = {
     default: /** @type {ProcessorTotals} */ (totals("processor_default", ["totalRequests", "totalAmount", "totalFee"])),
     fallback: /** @type {ProcessorTotals} */ (totals("processor_fallback", ["totalRequests", "totalAmount", "totalFee"])),
@@ -371,9 +370,7 @@ function serviceSummary(window, timeout) {
   const body = res.status === 200 ? parse(res.body) : undefined;
   /** @param {any} part @returns {ServiceTotals | undefined} */
   const totals = (part) =>
-    part && typeof part.totalRequests === "number"
-      ? { totalRequests: part.totalRequests, totalAmount: Number(part.totalAmount) || 0 }
-      : undefined;
+    part && typeof part.totalRequests === "number" ? { totalRequests: part.totalRequests, totalAmount: Number(part.totalAmount) || 0 } : undefined;
   const d = totals(body?.default);
   const f = totals(body?.fallback);
   return d && f ? { default: d, fallback: f } : undefined;

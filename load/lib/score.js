@@ -1,5 +1,5 @@
 // @ts-check
-// How a run is scored (SPEC §4), written once for the k6 script and the Node
+// How a run is scored (docs/contract.md §4), written once for the k6 script and the Node
 // runner alike. Plain ES module with no imports.
 
 /**
@@ -44,7 +44,7 @@ export function score(run) {
 /**
  * The oracle's fees: every payment priced at the cheaper processor that was not failing in the chaos
  * step it arrived in (default unless it was failing; else fallback unless it was failing; default's
- * fee when both were). Default is always the cheaper one (SPEC §3).
+ * fee when both were). Default is always the cheaper one (docs/contract.md §3).
  * @param {{ default: { failure: boolean }, fallback: { failure: boolean } }[]} chaos the schedule's steps
  * @param {number[]} acceptedPerStep payments accepted in each step (by when they were sent), index as chaos
  * @param {number} amount each payment's amount
@@ -62,7 +62,7 @@ export function oracleFee(chaos, acceptedPerStep, amount, fees) {
   return round2(total);
 }
 
-/** The processors admit this many requests at once (SPEC §3); more wait or get 429. */
+/** The processors admit this many requests at once (docs/contract.md §3); more wait or get 429. */
 export const PROCESSOR_ADMISSION = 800;
 
 /**

@@ -82,7 +82,9 @@ function loadShort(): { default: { failure: boolean }; fallback: { failure: bool
 describe("capacityOracleFee", () => {
   const fees = { default: 0.05, fallback: 0.15 };
   const at = (t: number, dDelay: number, dFail: boolean, fFail = false) => ({
-    at: t, default: { delay: dDelay, failure: dFail }, fallback: { delay: 0, failure: fFail },
+    at: t,
+    default: { delay: dDelay, failure: dFail },
+    fallback: { delay: 0, failure: fFail },
   });
 
   it("agrees with the plain oracle while default is fast", () => {

@@ -8,8 +8,6 @@ import { startFakeService, type FakeService } from "../fake-service.ts";
 import { runLoadOnly, runScenario } from "./run.mjs";
 import type { RunnerScenario } from "./scenario.mjs";
 
-
-
 describe("runScenario end to end", () => {
   let processors: Processor[] = [];
   let service: FakeService;
@@ -31,20 +29,40 @@ describe("runScenario end to end", () => {
 
   it("ramps, applies chaos, audits and scores a 4 s run", async () => {
     const scenario: RunnerScenario = {
-      name: "e2e", description: "", durationSeconds: 4, maxVUs: 5, amount: 19.9, auditEverySeconds: 2,
+      name: "e2e",
+      description: "",
+      durationSeconds: 4,
+      maxVUs: 5,
+      amount: 19.9,
+      auditEverySeconds: 2,
       chaos: [
         { at: 0, default: { delay: 0, failure: false }, fallback: { delay: 0, failure: false } },
         { at: 2, default: { delay: 20, failure: false }, fallback: { delay: 0, failure: true } },
       ],
     };
     const result = await runScenario(scenario, {
-      serviceUrl: urls.service, processors: { default: urls.default, fallback: urls.fallback },
-      token: "123", initialToken: "stale", quiet: true, settleMs: 300, // the token is already set: PUT again with it
+      serviceUrl: urls.service,
+      processors: { default: urls.default, fallback: urls.fallback },
+      token: "123",
+      initialToken: "stale",
+      quiet: true,
+      settleMs: 300, // the token is already set: PUT again with it
     });
 
-    expect(Object.keys(result).sort()).toEqual(
-      ["acceptedPerStep", "audits", "durationSeconds", "latency", "maxVUs", "processors", "requests", "runner", "scenario", "score", "service", "timeline"],
-    );
+    expect(Object.keys(result).sort()).toEqual([
+      "acceptedPerStep",
+      "audits",
+      "durationSeconds",
+      "latency",
+      "maxVUs",
+      "processors",
+      "requests",
+      "runner",
+      "scenario",
+      "score",
+      "service",
+      "timeline",
+    ]);
     expect(result).toMatchObject({ runner: "node", scenario: "e2e", maxVUs: 5, durationSeconds: 4 });
     const { requests, latency, audits, score } = result;
     // 1 → 5 VUs over 4 s, one payment a second each: about a dozen
@@ -67,7 +85,8 @@ describe("runScenario end to end", () => {
     expect(result.acceptedPerStep[0]).toBeGreaterThan(0);
     expect(result.acceptedPerStep[1]).toBeGreaterThan(result.acceptedPerStep[0]!);
     expect(result.service.default).toEqual({
-      totalRequests: requests.accepted, totalAmount: result.processors.default.totalAmount,
+      totalRequests: requests.accepted,
+      totalAmount: result.processors.default.totalAmount,
     });
     expect(score).toMatchObject({ processed: requests.accepted, lag: 0, fine: 0, defaultShare: 1, disqualified: false });
     expect(score.profit).toBeGreaterThan(0);
@@ -121,7 +140,12 @@ describe("runLoadOnly", () => {
 
   it("drives the same ramp of POSTs and nothing else: no processors, setup, chaos, audits or score", async () => {
     const scenario: RunnerScenario = {
-      name: "floor", description: "", durationSeconds: 2, maxVUs: 4, amount: 19.9, auditEverySeconds: 1,
+      name: "floor",
+      description: "",
+      durationSeconds: 2,
+      maxVUs: 4,
+      amount: 19.9,
+      auditEverySeconds: 1,
       chaos: [
         { at: 0, default: { delay: 0, failure: false }, fallback: { delay: 0, failure: false } },
         { at: 1, default: { delay: 0, failure: true }, fallback: { delay: 0, failure: false } },
@@ -131,9 +155,18 @@ describe("runLoadOnly", () => {
     const result = await runLoadOnly(scenario, { serviceUrl: url, quiet: true });
     expect(performance.now() - started).toBeLessThan(3500); // no settle wait, no final summaries
 
-    expect(Object.keys(result).sort()).toEqual(
-      ["acceptedPerStep", "durationSeconds", "latency", "loadOnly", "maxVUs", "requests", "runner", "scenario", "score", "timeline"],
-    );
+    expect(Object.keys(result).sort()).toEqual([
+      "acceptedPerStep",
+      "durationSeconds",
+      "latency",
+      "loadOnly",
+      "maxVUs",
+      "requests",
+      "runner",
+      "scenario",
+      "score",
+      "timeline",
+    ]);
     expect(result).toMatchObject({ runner: "node", scenario: "floor", maxVUs: 4, durationSeconds: 2, loadOnly: true, score: null });
     const { requests, latency } = result;
     // 1 → 4 VUs over 2 s, a POST then 1 s of sleep each: between 4 and 8

@@ -4,7 +4,7 @@
 // client), and a small agent for the admin, audit and polling calls.
 import { Agent, Pool } from "undici";
 
-/** The client gives up on POST /payments after this long (SPEC §4). */
+/** The client gives up on POST /payments after this long (docs/contract.md §4). */
 export const PAYMENT_TIMEOUT_MS = 1500;
 
 /**

@@ -141,7 +141,9 @@ export function lineChart(spec) {
   }
 
   const parts = [];
-  parts.push(`<svg class="chart" id="${escapeHtml(spec.id)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg" role="img">`);
+  parts.push(
+    `<svg class="chart" id="${escapeHtml(spec.id)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg" role="img">`,
+  );
   // chaos bands and step boundaries
   for (const band of bands) {
     const worst = [condition(band.chaos.default), condition(band.chaos.fallback)];
@@ -182,7 +184,10 @@ export function lineChart(spec) {
         current = null;
         return;
       }
-      if (!current) runs.push((current = []));
+      if (!current) {
+        current = [];
+        runs.push(current);
+      }
       current.push(`${n1(x(i + xOffset))},${n1(y(v))}`);
     });
     for (const run of runs) {
@@ -209,7 +214,9 @@ export function lineChart(spec) {
       const v = s.values[i];
       return `${s.name}: ${v === null || v === undefined ? "–" : fmt(v, digits)}${s.unit ?? ""}`;
     });
-    parts.push(`<rect class="hover" x="${n1(M.left + i * colW)}" y="${M.top}" width="${n1(colW)}" height="${plotH}"><title>${i}–${i + 1}s\n${escapeHtml(lines.join("\n"))}</title></rect>`);
+    parts.push(
+      `<rect class="hover" x="${n1(M.left + i * colW)}" y="${M.top}" width="${n1(colW)}" height="${plotH}"><title>${i}–${i + 1}s\n${escapeHtml(lines.join("\n"))}</title></rect>`,
+    );
   }
   parts.push("</svg>");
   return parts.join("");
@@ -233,9 +240,14 @@ export function chaosStrip(result, bands, xMax) {
   const height = top + rowH * 2 + 6 + 16;
   const plotW = width - M.left - M.right;
   const x = (/** @type {number} */ t) => M.left + (Math.max(0, Math.min(t, xMax)) / xMax) * plotW;
-  const parts = [`<svg class="strip" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg" role="img">`];
+  const parts = [
+    `<svg class="strip" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg" role="img">`,
+  ];
   /** @type {Array<["default" | "fallback", string]>} */
-  const rows = [["default", "default"], ["fallback", "fallback"]];
+  const rows = [
+    ["default", "default"],
+    ["fallback", "fallback"],
+  ];
   rows.forEach(([name, label], r) => {
     const yy = top + r * rowH;
     parts.push(`<text class="rowlabel" x="${M.left - 8}" y="${yy + rowH / 2}" dy="0.32em" text-anchor="end">${label}</text>`);
@@ -244,7 +256,9 @@ export function chaosStrip(result, bands, xMax) {
       const x0 = x(band.from);
       const w = x(band.to) - x0;
       const text = c.failure ? (c.delay ? `fail · ${c.delay}ms` : "fail") : `${c.delay}ms`;
-      parts.push(`<rect class="seg seg-${condition(c)}" x="${n1(x0 + 0.5)}" y="${yy + 1}" width="${n1(Math.max(0, w - 1))}" height="${rowH - 3}" rx="3"><title>${escapeHtml(`${label} ${band.from}–${band.to}s: ${conditionText(c)}`)}</title></rect>`);
+      parts.push(
+        `<rect class="seg seg-${condition(c)}" x="${n1(x0 + 0.5)}" y="${yy + 1}" width="${n1(Math.max(0, w - 1))}" height="${rowH - 3}" rx="3"><title>${escapeHtml(`${label} ${band.from}–${band.to}s: ${conditionText(c)}`)}</title></rect>`,
+      );
       if (w > text.length * 6.2 + 6) {
         parts.push(`<text class="segtext" x="${n1(x0 + w / 2)}" y="${yy + rowH / 2}" dy="0.3em" text-anchor="middle">${escapeHtml(text)}</text>`);
       }
@@ -260,7 +274,9 @@ export function chaosStrip(result, bands, xMax) {
     const title = bad
       ? `audit at ${point.t}s: INCONSISTENT (count difference ${point.audit.countDifference}${point.audit.serviceMinusProcessor ? `; service minus processor ${JSON.stringify(point.audit.serviceMinusProcessor)}` : ""}${point.audit.error ? `; ${point.audit.error}` : ""})`
       : `audit at ${point.t}s: consistent`;
-    parts.push(`<path class="${bad ? "audit-bad" : "audit-ok"}" d="M${n1(cx)},${ay - 6} l6,6 l-6,6 l-6,-6 z"><title>${escapeHtml(title)}</title></path>`);
+    parts.push(
+      `<path class="${bad ? "audit-bad" : "audit-ok"}" d="M${n1(cx)},${ay - 6} l6,6 l-6,6 l-6,-6 z"><title>${escapeHtml(title)}</title></path>`,
+    );
   }
   parts.push("</svg>");
   return parts.join("");
@@ -321,7 +337,7 @@ export function renderReport(result, options = {}) {
       ? `<span class="badge bad">fined 35%: ${result.audits.inconsistent} inconsistent audit${result.audits.inconsistent === 1 ? "" : "s"}</span>`
       : `<span class="badge good">consistent</span>`;
   const title = options.title ?? `Load run · ${result.scenario}`;
-  const generated = (options.generatedAt ?? new Date()).toISOString().replace("T", " ").slice(0, 19) + " UTC";
+  const generated = `${(options.generatedAt ?? new Date()).toISOString().replace("T", " ").slice(0, 19)} UTC`;
 
   const books = [
     ["processor default", result.processors.default.totalRequests, result.processors.default.totalAmount, result.processors.default.totalFee],

@@ -3,24 +3,53 @@ import { chaosBands, lineChart, logTicks, niceTicks, renderReport } from "./repo
 import type { RunResult, TimelinePoint } from "./run.mjs";
 
 const chaos = (step: number, at: number, failing = false) => ({
-  step, at, default: { delay: failing ? 2000 : 0, failure: failing }, fallback: { delay: 0, failure: false },
+  step,
+  at,
+  default: { delay: failing ? 2000 : 0, failure: failing },
+  fallback: { delay: 0, failure: false },
 });
 
 function fakeResult(seconds: number): RunResult {
   const timeline: TimelinePoint[] = Array.from({ length: seconds }, (_, t) => ({
-    t, vus: t + 1, requests: t + 1, accepted: t, failed: 1,
+    t,
+    vus: t + 1,
+    requests: t + 1,
+    accepted: t,
+    failed: 1,
     p99: t === 3 ? null : 1 + t / 10, // one second with no answers
-    queueWaiting: t % 5, inFlightDefault: 1, inFlightFallback: 0,
-    defaultTotal: t * 10, fallbackTotal: t, chaos: t < 4 ? chaos(0, 0) : chaos(1, 4, true),
+    queueWaiting: t % 5,
+    inFlightDefault: 1,
+    inFlightFallback: 0,
+    defaultTotal: t * 10,
+    fallbackTotal: t,
+    chaos: t < 4 ? chaos(0, 0) : chaos(1, 4, true),
     ...(t === 5 ? { audit: { inconsistent: true, countDifference: 3 } } : t === 2 ? { audit: { inconsistent: false, countDifference: 0 } } : {}),
   }));
   return {
-    runner: "node", scenario: "short<&>", maxVUs: 10, durationSeconds: seconds - 2,
-    requests: { total: 100, accepted: 90, failed: 10 }, latency: { p50: 1, p90: 2, p99: 3.5, max: 1500 },
-    processors: { default: { totalRequests: 80, totalAmount: 1592, totalFee: 79.6 }, fallback: { totalRequests: 9, totalAmount: 179.1, totalFee: 26.87 } },
+    runner: "node",
+    scenario: "short<&>",
+    maxVUs: 10,
+    durationSeconds: seconds - 2,
+    requests: { total: 100, accepted: 90, failed: 10 },
+    latency: { p50: 1, p90: 2, p99: 3.5, max: 1500 },
+    processors: {
+      default: { totalRequests: 80, totalAmount: 1592, totalFee: 79.6 },
+      fallback: { totalRequests: 9, totalAmount: 179.1, totalFee: 26.87 },
+    },
     service: { default: { totalRequests: 80, totalAmount: 1592 }, fallback: { totalRequests: 9, totalAmount: 179.1 } },
     audits: { count: 2, inconsistent: 1, countDifference: 3 },
-    score: { processed: 89, gross: 1771.1, fees: 106.47, net: 1664.63, latencyBonus: 0.15, fine: 0.35, profit: 1244.31, lag: 1, defaultShare: 0.8989, disqualified: false },
+    score: {
+      processed: 89,
+      gross: 1771.1,
+      fees: 106.47,
+      net: 1664.63,
+      latencyBonus: 0.15,
+      fine: 0.35,
+      profit: 1244.31,
+      lag: 1,
+      defaultShare: 0.8989,
+      disqualified: false,
+    },
     acceptedPerStep: [40, 50],
     timeline,
   };
@@ -72,7 +101,10 @@ describe("report", () => {
 
   it("builds bands from the steps seen and picks readable ticks", () => {
     const timeline = fakeResult(10).timeline;
-    expect(chaosBands(timeline, 8).map((b) => [b.from, b.to])).toEqual([[0, 4], [4, 8]]);
+    expect(chaosBands(timeline, 8).map((b) => [b.from, b.to])).toEqual([
+      [0, 4],
+      [4, 8],
+    ]);
     expect(niceTicks(17)).toEqual([0, 5, 10, 15, 20]);
     expect(niceTicks(600, 5)).toEqual([0, 200, 400, 600]);
     expect(logTicks(0.8, 1500)).toEqual([0.1, 1, 10, 100, 1000, 2000]);

@@ -1,5 +1,5 @@
 // @ts-check
-// The Node load runner: the contest's load test (SPEC §4) as closed-loop VUs
+// The Node load runner: the contest's load test (docs/contract.md §4) as closed-loop VUs
 // on undici, with the same setup, chaos, audits and scoring as the k6 script,
 // plus a per-second timeline for the report.
 import { chaosAt, score } from "../lib/score.js";
@@ -203,12 +203,14 @@ async function run(scenario, options, loadOnly) {
         throw new Error(`setup: ${what}: ${describe(error)}`);
       }
     };
-    if (!loadOnly) for (const name of PROCESSORS) {
-      await setup(`${name} processor at ${urls[name]}`, () => setToken(control, urls[name], initialToken, token));
-    }
+    if (!loadOnly)
+      for (const name of PROCESSORS) {
+        await setup(`${name} processor at ${urls[name]}`, () => setToken(control, urls[name], initialToken, token));
+      }
     if (!loadOnly) {
       await setup("purging the processors", () =>
-        Promise.all(PROCESSORS.map((name) => control.expectOk(`${urls[name]}/admin/purge-payments`, { method: "POST", headers: admin }))));
+        Promise.all(PROCESSORS.map((name) => control.expectOk(`${urls[name]}/admin/purge-payments`, { method: "POST", headers: admin }))),
+      );
       await setup(`service at ${serviceUrl}`, () => timed(() => control.expectOk(`${serviceUrl}/purge-payments`, { method: "POST" })));
       await setup("resetting the processors", async () => {
         await applyChaos({ default: { delay: 0, failure: false }, fallback: { delay: 0, failure: false } });
@@ -236,23 +238,27 @@ async function run(scenario, options, loadOnly) {
     const timers = new Set();
     /** @param {() => void} fn @param {number} atSeconds */
     const at = (fn, atSeconds) => {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        fn();
-      }, Math.max(0, atSeconds * 1000 - (performance.now() - t0)));
+      const timer = setTimeout(
+        () => {
+          timers.delete(timer);
+          fn();
+        },
+        Math.max(0, atSeconds * 1000 - (performance.now() - t0)),
+      );
       timers.add(timer);
     };
 
     /** @param {number} ms @returns {Promise<void>} */
-    const sleep = (ms) => new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        sleepers.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      sleepers.add(done);
-    });
+    const sleep = (ms) =>
+      new Promise((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          sleepers.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, ms);
+        sleepers.add(done);
+      });
 
     // VUs: closed loop, one POST then 1 s of sleep, until the end.
     /** @type {Promise<void>[]} */
@@ -314,14 +320,16 @@ async function run(scenario, options, loadOnly) {
     const startAudit = (t) => {
       if (!auditsDue.delete(t)) return;
       const second = Math.floor(elapsed());
-      auditRuns.push(audit().then((result) => {
-        if (!result) return;
-        audits.count++;
-        if (result.inconsistent) audits.inconsistent++;
-        audits.countDifference += result.countDifference;
-        auditBySecond.set(second, result);
-        if (result.error) warn(`audit at ${t}s failed: ${result.error}`);
-      }));
+      auditRuns.push(
+        audit().then((result) => {
+          if (!result) return;
+          audits.count++;
+          if (result.inconsistent) audits.inconsistent++;
+          audits.countDifference += result.countDifference;
+          auditBySecond.set(second, result);
+          if (result.error) warn(`audit at ${t}s failed: ${result.error}`);
+        }),
+      );
     };
     for (const t of auditsDue) at(() => startAudit(t), t);
 
@@ -338,8 +346,14 @@ async function run(scenario, options, loadOnly) {
       const s = seconds.summarize(second);
       /** @type {TimelinePoint} */
       const point = {
-        t: second, vus: second < durationSeconds ? peakVUs : activeVUs, ...s,
-        queueWaiting: null, inFlightDefault: null, inFlightFallback: null, defaultTotal: null, fallbackTotal: null,
+        t: second,
+        vus: second < durationSeconds ? peakVUs : activeVUs,
+        ...s,
+        queueWaiting: null,
+        inFlightDefault: null,
+        inFlightFallback: null,
+        defaultTotal: null,
+        fallbackTotal: null,
         chaos: chaosPoint(scenario.chaos, second),
       };
       timeline.push(point);
@@ -357,8 +371,8 @@ async function run(scenario, options, loadOnly) {
         const chaosText = loadOnly ? "load only" : `step ${step.step}: D ${describeChaos(step.default)} | F ${describeChaos(step.fallback)}`;
         progress(
           `${scenario.name} ${String(Math.min(second + 1, 99999)).padStart(4)}/${durationSeconds}s${label}  VUs ${String(activeVUs).padStart(3)}` +
-          `  req/s ${String(s.requests).padStart(4)}  p99 ${p99.toFixed(2)} ms  ok ${counts.accepted} failed ${counts.failed}` +
-          `  ${chaosText}`,
+            `  req/s ${String(s.requests).padStart(4)}  p99 ${p99.toFixed(2)} ms  ok ${counts.accepted} failed ${counts.failed}` +
+            `  ${chaosText}`,
           false,
         );
       }
@@ -372,24 +386,25 @@ async function run(scenario, options, loadOnly) {
         statsMisses >= 3
           ? Promise.resolve()
           : control.call(`${serviceUrl}/internal/stats`, { timeoutMs: 900 }).then(({ status, body }) => {
-            const stats = /** @type {{ waiting?: unknown, processors?: Record<string, { inFlight?: unknown }> } | null} */ (body);
-            if (status !== 200 || !stats || typeof stats.waiting !== "number") {
-              if (status === 404 || status === 405) statsMisses++;
-              return;
-            }
-            point.queueWaiting = stats.waiting;
-            const d = stats.processors?.default?.inFlight;
-            const f = stats.processors?.fallback?.inFlight;
-            point.inFlightDefault = typeof d === "number" ? d : null;
-            point.inFlightFallback = typeof f === "number" ? f : null;
-          }),
+              const stats = /** @type {{ waiting?: unknown, processors?: Record<string, { inFlight?: unknown }> } | null} */ (body);
+              if (status !== 200 || !stats || typeof stats.waiting !== "number") {
+                if (status === 404 || status === 405) statsMisses++;
+                return;
+              }
+              point.queueWaiting = stats.waiting;
+              const d = stats.processors?.default?.inFlight;
+              const f = stats.processors?.fallback?.inFlight;
+              point.inFlightDefault = typeof d === "number" ? d : null;
+              point.inFlightFallback = typeof f === "number" ? f : null;
+            }),
         ...PROCESSORS.map((name) =>
           control.call(`${urls[name]}/admin/payments-summary${wholeRun()}`, { headers: admin, timeoutMs: 900 }).then(({ status, body }) => {
             if (status !== 200) return;
             const n = processorBook(body).totalRequests;
             if (name === "default") point.defaultTotal = n;
             else point.fallbackTotal = n;
-          })),
+          }),
+        ),
       ];
       await Promise.allSettled(calls);
     }
@@ -405,9 +420,11 @@ async function run(scenario, options, loadOnly) {
       /** @type {ProcessorBook[]} */
       let books;
       try {
-        books = await Promise.all(PROCESSORS.map((name) =>
-          control.expectOk(`${urls[name]}/admin/payments-summary${window}`, { headers: admin, timeoutMs: PAYMENT_TIMEOUT_MS })
-            .then(processorBook)));
+        books = await Promise.all(
+          PROCESSORS.map((name) =>
+            control.expectOk(`${urls[name]}/admin/payments-summary${window}`, { headers: admin, timeoutMs: PAYMENT_TIMEOUT_MS }).then(processorBook),
+          ),
+        );
       } catch (error) {
         warn(`audit skipped, a processor did not answer: ${describe(error)}`);
         return null;
@@ -415,7 +432,8 @@ async function run(scenario, options, loadOnly) {
       const [d, f] = /** @type {[ProcessorBook, ProcessorBook]} */ (books);
       try {
         const svc = await timed(() =>
-          control.expectOk(`${serviceUrl}/payments-summary${window}`, { timeoutMs: PAYMENT_TIMEOUT_MS }).then(serviceSummary));
+          control.expectOk(`${serviceUrl}/payments-summary${window}`, { timeoutMs: PAYMENT_TIMEOUT_MS }).then(serviceSummary),
+        );
         const serviceMinusProcessor = {
           default: svc.default.totalRequests - d.totalRequests,
           fallback: svc.fallback.totalRequests - f.totalRequests,
@@ -461,8 +479,15 @@ async function run(scenario, options, loadOnly) {
     for (let second = timeline.length; second <= lastSecond; second++) {
       const s = seconds.summarize(second);
       timeline.push({
-        t: second, vus: 0, ...s, queueWaiting: null, inFlightDefault: null, inFlightFallback: null,
-        defaultTotal: null, fallbackTotal: null, chaos: chaosPoint(scenario.chaos, second),
+        t: second,
+        vus: 0,
+        ...s,
+        queueWaiting: null,
+        inFlightDefault: null,
+        inFlightFallback: null,
+        defaultTotal: null,
+        fallbackTotal: null,
+        chaos: chaosPoint(scenario.chaos, second),
       });
     }
     for (const [second, result] of auditBySecond) {
@@ -490,10 +515,19 @@ async function run(scenario, options, loadOnly) {
     // reads them, a payment dated later than this moment is not processed yet.
     const untilNow = `?from=${iso(startedAt - 3_600_000)}&to=${iso(Date.now())}`;
     const [serviceTotals, defaultTotals, fallbackTotals] = await Promise.all([
-      retry(() => timed(() => control.expectOk(`${serviceUrl}/payments-summary${untilNow}`)).then(serviceSummary), warn, "service summary")
-        .catch(() => ({ default: serviceBook(null), fallback: serviceBook(null) })),
-      retry(() => control.expectOk(`${urls.default}/admin/payments-summary${untilNow}`, { headers: admin }).then(processorBook), warn, "default summary"),
-      retry(() => control.expectOk(`${urls.fallback}/admin/payments-summary${untilNow}`, { headers: admin }).then(processorBook), warn, "fallback summary"),
+      retry(() => timed(() => control.expectOk(`${serviceUrl}/payments-summary${untilNow}`)).then(serviceSummary), warn, "service summary").catch(
+        () => ({ default: serviceBook(null), fallback: serviceBook(null) }),
+      ),
+      retry(
+        () => control.expectOk(`${urls.default}/admin/payments-summary${untilNow}`, { headers: admin }).then(processorBook),
+        warn,
+        "default summary",
+      ),
+      retry(
+        () => control.expectOk(`${urls.fallback}/admin/payments-summary${untilNow}`, { headers: admin }).then(processorBook),
+        warn,
+        "fallback summary",
+      ),
     ]);
     const lat = latency.summary();
     const processors = { default: defaultTotals, fallback: fallbackTotals };
@@ -520,10 +554,12 @@ async function run(scenario, options, loadOnly) {
 
   /** @param {{ default: ProcessorChaos, fallback: ProcessorChaos }} step */
   async function applyChaos(step) {
-    await Promise.all(PROCESSORS.flatMap((name) => [
-      control.expectOk(`${urls[name]}/admin/configurations/delay`, { method: "PUT", headers: admin, json: { delay: step[name].delay } }),
-      control.expectOk(`${urls[name]}/admin/configurations/failure`, { method: "PUT", headers: admin, json: { failure: step[name].failure } }),
-    ]));
+    await Promise.all(
+      PROCESSORS.flatMap((name) => [
+        control.expectOk(`${urls[name]}/admin/configurations/delay`, { method: "PUT", headers: admin, json: { delay: step[name].delay } }),
+        control.expectOk(`${urls[name]}/admin/configurations/failure`, { method: "PUT", headers: admin, json: { failure: step[name].failure } }),
+      ]),
+    );
   }
 }
 
@@ -534,9 +570,12 @@ async function run(scenario, options, loadOnly) {
  */
 async function setToken(control, url, initialToken, token) {
   /** @param {string} current */
-  const put = (current) => control.call(`${url}/admin/configurations/token`, {
-    method: "PUT", headers: { "x-rinha-token": current }, json: { token },
-  });
+  const put = (current) =>
+    control.call(`${url}/admin/configurations/token`, {
+      method: "PUT",
+      headers: { "x-rinha-token": current },
+      json: { token },
+    });
   let set = await put(initialToken);
   if ((set.status < 200 || set.status > 299) && initialToken !== token) set = await put(token);
   if (set.status < 200 || set.status > 299) throw new Error(`cannot set the admin token on ${url}: HTTP ${set.status}`);
@@ -562,8 +601,10 @@ async function retry(fn, warn, what) {
 
 /** @param {RunResult} r */
 export function summaryLine(r) {
-  return `${r.scenario}: ${r.requests.total} requests, ${r.requests.accepted} accepted, ${r.requests.failed} failed; ` +
-    `p99 ${r.latency.p99} ms; profit ${r.score.profit} (lag ${r.score.lag}, inconsistent audits ${r.audits.inconsistent})`;
+  return (
+    `${r.scenario}: ${r.requests.total} requests, ${r.requests.accepted} accepted, ${r.requests.failed} failed; ` +
+    `p99 ${r.latency.p99} ms; profit ${r.score.profit} (lag ${r.score.lag}, inconsistent audits ${r.audits.inconsistent})`
+  );
 }
 
 /**

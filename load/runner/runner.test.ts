@@ -9,7 +9,13 @@ import { LatencyRecorder, SecondBuckets, percentile } from "./stats.mjs";
 
 describe("ramp", () => {
   it("starts VUs exactly when vusAt says they are due", () => {
-    for (const [max, duration] of [[550, 60], [603, 300], [5, 4], [19, 20], [2, 10]] as const) {
+    for (const [max, duration] of [
+      [550, 60],
+      [603, 300],
+      [5, 4],
+      [19, 20],
+      [2, 10],
+    ] as const) {
       const starts = vuStartTimes(max, duration);
       expect(starts).toHaveLength(max);
       expect(starts[0]).toBe(0);
@@ -102,15 +108,40 @@ describe("per-second aggregation", () => {
 describe("result file", () => {
   it("writes one line per timeline second and parses back to the same object", () => {
     const result = {
-      runner: "node", scenario: "x", maxVUs: 1, durationSeconds: 1,
-      requests: { total: 1, accepted: 1, failed: 0 }, latency: { p50: 1, p90: 1, p99: 1, max: 1 },
+      runner: "node",
+      scenario: "x",
+      maxVUs: 1,
+      durationSeconds: 1,
+      requests: { total: 1, accepted: 1, failed: 0 },
+      latency: { p50: 1, p90: 1, p99: 1, max: 1 },
       processors: { default: { totalRequests: 1, totalAmount: 1, totalFee: 0.05 }, fallback: { totalRequests: 0, totalAmount: 0, totalFee: 0 } },
       service: { default: { totalRequests: 1, totalAmount: 1 }, fallback: { totalRequests: 0, totalAmount: 0 } },
       audits: { count: 0, inconsistent: 0, countDifference: 0 },
-      score: { processed: 1, gross: 1, fees: 0.05, net: 0.95, latencyBonus: 0.2, fine: 0, profit: 1.14, lag: 0, defaultShare: 1, disqualified: false },
+      score: {
+        processed: 1,
+        gross: 1,
+        fees: 0.05,
+        net: 0.95,
+        latencyBonus: 0.2,
+        fine: 0,
+        profit: 1.14,
+        lag: 0,
+        defaultShare: 1,
+        disqualified: false,
+      },
       timeline: [0, 1].map((t) => ({
-        t, vus: 1, requests: 1, accepted: 1, failed: 0, p99: 1, queueWaiting: null, inFlightDefault: null, inFlightFallback: null,
-        defaultTotal: 1, fallbackTotal: 0, chaos: { step: 0, at: 0, default: { delay: 0, failure: false }, fallback: { delay: 0, failure: false } },
+        t,
+        vus: 1,
+        requests: 1,
+        accepted: 1,
+        failed: 0,
+        p99: 1,
+        queueWaiting: null,
+        inFlightDefault: null,
+        inFlightFallback: null,
+        defaultTotal: 1,
+        fallbackTotal: 0,
+        chaos: { step: 0, at: 0, default: { delay: 0, failure: false }, fallback: { delay: 0, failure: false } },
       })),
     } as const;
     const text = formatResult(structuredClone(result) as never);

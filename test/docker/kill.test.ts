@@ -16,7 +16,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  Compose, PROCESSORS_COMPOSE_FILE, SERVICE_COMPOSE_FILE, dockerAnswers, ensureDocker, rewriteForTest, serviceRoles,
+  Compose,
+  PROCESSORS_COMPOSE_FILE,
+  SERVICE_COMPOSE_FILE,
+  dockerAnswers,
+  ensureDocker,
+  rewriteForTest,
+  serviceRoles,
 } from "../../scripts/docker.mjs";
 import { admin, freePort, type ProcessorUrl } from "../integration/harness.ts";
 import { expectEveryAcknowledgedPaymentPaidOnce, sleep, startLoad } from "../integration/load.ts";
@@ -78,8 +84,10 @@ describe.skipIf(!canRun)("the system under docker-compose", () => {
       throw error;
     }
     const image = service.inspect(roles.engine);
-    console.log(`[docker] images built in ${((t1 - t0) / 1000).toFixed(1)} s; ${roles.services.join(", ")} healthy ` +
-      `${((Date.now() - t1) / 1000).toFixed(1)} s after up (processors included); engine image ${image.Id.slice(0, 12)}`);
+    console.log(
+      `[docker] images built in ${((t1 - t0) / 1000).toFixed(1)} s; ${roles.services.join(", ")} healthy ` +
+        `${((Date.now() - t1) / 1000).toFixed(1)} s after up (processors included); engine image ${image.Id.slice(0, 12)}`,
+    );
   }, 900_000);
 
   afterAll(() => {
@@ -102,10 +110,12 @@ describe.skipIf(!canRun)("the system under docker-compose", () => {
       expect(HostConfig.Memory, `${s} runs under a memory limit`).toBeGreaterThan(0);
     }
     const load = startLoad(url, { clients: CLIENTS, loadMs: LOAD_MS, thinkMs: THINK_MS });
-    const chaos = Promise.all(CHAOS.map(async ([at, p, setting, value]) => {
-      await sleep(at);
-      await admin.set(books[p], setting, value);
-    }));
+    const chaos = Promise.all(
+      CHAOS.map(async ([at, p, setting, value]) => {
+        await sleep(at);
+        await admin.set(books[p], setting, value);
+      }),
+    );
 
     await sleep(KILL_ENGINE_AT_MS);
     const before = (await (await fetch(`${url}/internal/stats`)).json()) as { waiting: number };

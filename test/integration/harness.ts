@@ -99,9 +99,12 @@ export class Service {
       mkdirSync(`${this.dir}/api`, { recursive: true });
       this.spawn("api", [
         "workerd/api.capnp",
-        "-s", `http=127.0.0.1:${port}`,
-        "-d", `outbox-disk=${this.dir}/api`,
-        "-e", `engine=unix:${this.dir}/engine.sock`,
+        "-s",
+        `http=127.0.0.1:${port}`,
+        "-d",
+        `outbox-disk=${this.dir}/api`,
+        "-e",
+        `engine=unix:${this.dir}/engine.sock`,
       ]);
     }
     await waitUntilServing(this.url);
@@ -113,9 +116,12 @@ export class Service {
     rmSync(`${this.dir}/engine.sock`, { force: true });
     this.spawn("engine", [
       "workerd/engine.capnp",
-      "-s", `rpc=unix:${this.dir}/engine.sock`,
-      "-s", `http=127.0.0.1:${enginePort}`,
-      "-d", `ledger-disk=${this.dir}`,
+      "-s",
+      `rpc=unix:${this.dir}/engine.sock`,
+      "-s",
+      `http=127.0.0.1:${enginePort}`,
+      "-d",
+      `ledger-disk=${this.dir}`,
     ]);
     await waitUntilServing(`http://127.0.0.1:${enginePort}`);
   }

@@ -94,7 +94,10 @@ describe.skipIf(!canRun)("native stack under compose limits", () => {
     await sleep(FROZEN_MS);
     // The outbox as deployed skips fsync (deploy/entrypoint.sh): the kill must find its writes anyway.
     const api1 = stack!.stats().find((s) => s.name === "api-1")!;
-    const preload = readFileSync(`/proc/${api1.pid}/environ`, "utf8").split("\0").find((v) => v.startsWith("LD_PRELOAD=")) ?? "";
+    const preload =
+      readFileSync(`/proc/${api1.pid}/environ`, "utf8")
+        .split("\0")
+        .find((v) => v.startsWith("LD_PRELOAD=")) ?? "";
     console.log(`api-1's outbox: ${preload.includes("libeatmydata") ? "no fsync (libeatmydata)" : "fsync on each write"}`);
     const lib = eatmydataLibrary();
     if (lib) expect(preload, "api-1 runs as deployed").toContain(lib);

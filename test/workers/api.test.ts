@@ -69,14 +69,11 @@ describe("GET /payments-summary", () => {
     expect(await summary()).toEqual(EMPTY);
   });
 
-  it.each(["?from=yesterday", "?to=2025-07-10", "?from=2025-07-10T12:00:01Z&to=2025-07-10T12:00:00Z"])(
-    "refuses %s with 400",
-    async (query) => {
-      const response = await call(`/payments-summary${query}`);
-      expect(response.status).toBe(400);
-      expect(await response.json()).toHaveProperty("error");
-    },
-  );
+  it.each(["?from=yesterday", "?to=2025-07-10", "?from=2025-07-10T12:00:01Z&to=2025-07-10T12:00:00Z"])("refuses %s with 400", async (query) => {
+    const response = await call(`/payments-summary${query}`);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toHaveProperty("error");
+  });
 });
 
 describe("routing of unknown things", () => {
@@ -87,6 +84,18 @@ describe("routing of unknown things", () => {
     const wrong = await call("/payments", { method: "GET" });
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get("allow")).toBe("POST");
+  });
+
+  it.each([
+    ["/payments-summary", "POST", "GET"],
+    ["/purge-payments", "GET", "POST"],
+    ["/internal/stats", "DELETE", "GET"],
+    ["/health", "PUT", "GET"],
+  ])("answers %s asked with %s by 405, allowing %s", async (path, method, allowed) => {
+    const response = await call(path, { method });
+    expect(response.status).toBe(405);
+    expect(response.headers.get("allow")).toBe(allowed);
+    expect(await response.json()).toEqual({ error: `method not allowed; use ${allowed}` });
   });
 
   it("has a health endpoint for load balancers", async () => {

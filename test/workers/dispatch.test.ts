@@ -56,10 +56,12 @@ describe("dispatch", () => {
     await acceptOne(ledger, paymentId(), 100);
     await expect.poll(() => fakes.default.posts.length).toBeGreaterThan(0);
     fakes.default.mode = "ok";
-    await expect.poll(() => ledger.summary(...ALL_TIME), { timeout: 5_000 }).toMatchObject({
-      default: { totalRequests: 1 },
-      fallback: { totalRequests: 0 },
-    });
+    await expect
+      .poll(() => ledger.summary(...ALL_TIME), { timeout: 5_000 })
+      .toMatchObject({
+        default: { totalRequests: 1 },
+        fallback: { totalRequests: 0 },
+      });
   });
 
   it("sends to fallback while default answers 500, and books nothing on default", async () => {
@@ -68,10 +70,12 @@ describe("dispatch", () => {
     const ledger = freshLedger();
     const ids = [paymentId(), paymentId(), paymentId()];
     for (const id of ids) await acceptOne(ledger, id, 100);
-    await expect.poll(() => ledger.summary(...ALL_TIME)).toEqual({
-      default: { totalRequests: 0, totalAmount: 0 },
-      fallback: { totalRequests: 3, totalAmount: 3 },
-    });
+    await expect
+      .poll(() => ledger.summary(...ALL_TIME))
+      .toEqual({
+        default: { totalRequests: 0, totalAmount: 0 },
+        fallback: { totalRequests: 3, totalAmount: 3 },
+      });
     expect(fakes.default.stored.size).toBe(0);
     for (const id of ids) expect(fakes.fallback.postsFor(id)).toHaveLength(1);
   });
@@ -120,10 +124,12 @@ describe("dispatch", () => {
     // Never abandoned: still waiting, still retried.
     expect((await ledger.stats()).waiting).toBe(1);
     const attempts = fakes.default.postsFor(stuck).length + fakes.fallback.postsFor(stuck).length;
-    await expect.poll(async () => {
-      await runDurableObjectAlarm(ledger);
-      return fakes.default.postsFor(stuck).length + fakes.fallback.postsFor(stuck).length;
-    }).toBeGreaterThan(attempts);
+    await expect
+      .poll(async () => {
+        await runDurableObjectAlarm(ledger);
+        return fakes.default.postsFor(stuck).length + fakes.fallback.postsFor(stuck).length;
+      })
+      .toBeGreaterThan(attempts);
   });
 
   it("never has more requests on the wire to a processor than MAX_IN_FLIGHT", async () => {

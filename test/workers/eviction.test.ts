@@ -37,10 +37,12 @@ describe("eviction and crashes", () => {
 
     const queued = paymentId();
     await acceptOne(ledger, queued, 100); // wakes the object; this one goes to fallback
-    await expect.poll(() => ledger.summary(...ALL_TIME)).toEqual({
-      default: { totalRequests: 1, totalAmount: 2.5 },
-      fallback: { totalRequests: 1, totalAmount: 1 },
-    });
+    await expect
+      .poll(() => ledger.summary(...ALL_TIME))
+      .toEqual({
+        default: { totalRequests: 1, totalAmount: 2.5 },
+        fallback: { totalRequests: 1, totalAmount: 1 },
+      });
     const at = Date.parse(sent.requestedAt);
     expect(await ledger.summary(at, at)).toMatchObject({ default: { totalRequests: 1 } });
     expect(fakes.fallback.postsFor(onTheWire)).toHaveLength(0);

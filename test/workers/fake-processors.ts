@@ -1,5 +1,5 @@
 // Both payment processors, faked at the network edge: the Durable Object's
-// fetch() calls land here instead of on a socket. Each fake follows SPEC §3
+// fetch() calls land here instead of on a socket. Each fake follows docs/contract.md §3
 // closely enough for the dispatcher's decisions: 200 stores, 422 for an id it
 // holds, 500 in failure mode, GET /payments/{id}, and a health answer.
 import { vi } from "vitest";

@@ -18,10 +18,12 @@ const theLedger = (): DurableObjectStub<PaymentLedger> => freshLedger(LEDGER_NAM
 
 /** The ledger's row for a payment: its status and amount, or undefined if the ledger never heard of it. */
 async function ledgerRow(correlationId: string) {
-  return runInDurableObject(theLedger(), (_, state) =>
-    state.storage.sql
-      .exec<{ status: string; amount_cents: number }>("SELECT status, amount_cents FROM payments WHERE correlation_id = ?", correlationId)
-      .toArray()[0],
+  return runInDurableObject(
+    theLedger(),
+    (_, state) =>
+      state.storage.sql
+        .exec<{ status: string; amount_cents: number }>("SELECT status, amount_cents FROM payments WHERE correlation_id = ?", correlationId)
+        .toArray()[0],
   );
 }
 

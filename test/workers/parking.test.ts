@@ -18,10 +18,15 @@ it("parks what a saturated default cannot take, and gives it to fallback once pa
   const acceptedAt = Date.now();
   const batch = Array.from({ length: 60 }, () => ({ correlationId: paymentId(), cents: 100, acceptedAt }));
   await ledger.accept(batch);
-  await expect.poll(async () => {
-    const s = await ledger.summary(...ALL_TIME);
-    return s.default.totalRequests + s.fallback.totalRequests;
-  }, { timeout: 3_000 }).toBe(61);
+  await expect
+    .poll(
+      async () => {
+        const s = await ledger.summary(...ALL_TIME);
+        return s.default.totalRequests + s.fallback.totalRequests;
+      },
+      { timeout: 3_000 },
+    )
+    .toBe(61);
 
   const toFallback = batch.filter(({ correlationId }) => fakes.fallback.stored.has(correlationId));
   expect(toFallback.length).toBeGreaterThan(0);
@@ -48,10 +53,15 @@ it("still gives parked payments back once payments stop when the ledger restarte
   await ledger.accept(batch);
   // Most of them are parked now. An eviction loses everything the ledger held in memory.
   await evictDurableObject(ledger);
-  await expect.poll(async () => {
-    const s = await ledger.summary(...ALL_TIME);
-    return s.default.totalRequests + s.fallback.totalRequests;
-  }, { timeout: 4_000 }).toBe(61);
+  await expect
+    .poll(
+      async () => {
+        const s = await ledger.summary(...ALL_TIME);
+        return s.default.totalRequests + s.fallback.totalRequests;
+      },
+      { timeout: 4_000 },
+    )
+    .toBe(61);
 
   const parkMs = Number(env.PARK_MS);
   const toFallback = batch.filter(({ correlationId }) => fakes.fallback.stored.has(correlationId));

@@ -22,13 +22,53 @@ CREATE TABLE payments (
 CREATE INDEX payments_due ON payments (due_at) WHERE status IN ('queued', 'unknown');
 CREATE INDEX payments_books ON payments (requested_at) WHERE status = 'paid';`;
 
-type Row = { correlation_id: string; amount_cents: number; accepted_at: number; status: string; processor: string | null; requested_at: number | null; settle_after: number | null; attempts: number; due_at: number };
+type Row = {
+  correlation_id: string;
+  amount_cents: number;
+  accepted_at: number;
+  status: string;
+  processor: string | null;
+  requested_at: number | null;
+  settle_after: number | null;
+  attempts: number;
+  due_at: number;
+};
 
 const ROWS: Row[] = [
   // Inserted out of arrival order, as random keys would have stored them.
-  { correlation_id: "ffffffff-0000-4000-8000-000000000003", amount_cents: 300, accepted_at: 3_000, status: "queued", processor: null, requested_at: null, settle_after: null, attempts: 0, due_at: 3_000 },
-  { correlation_id: "00000000-0000-4000-8000-000000000001", amount_cents: 100, accepted_at: 1_000, status: "paid", processor: "default", requested_at: 1_050, settle_after: 9_000, attempts: 1, due_at: 1_000 },
-  { correlation_id: "88888888-0000-4000-8000-000000000002", amount_cents: 200, accepted_at: 2_000, status: "unknown", processor: "fallback", requested_at: 2_100, settle_after: 12_000, attempts: 2, due_at: 2_500 },
+  {
+    correlation_id: "ffffffff-0000-4000-8000-000000000003",
+    amount_cents: 300,
+    accepted_at: 3_000,
+    status: "queued",
+    processor: null,
+    requested_at: null,
+    settle_after: null,
+    attempts: 0,
+    due_at: 3_000,
+  },
+  {
+    correlation_id: "00000000-0000-4000-8000-000000000001",
+    amount_cents: 100,
+    accepted_at: 1_000,
+    status: "paid",
+    processor: "default",
+    requested_at: 1_050,
+    settle_after: 9_000,
+    attempts: 1,
+    due_at: 1_000,
+  },
+  {
+    correlation_id: "88888888-0000-4000-8000-000000000002",
+    amount_cents: 200,
+    accepted_at: 2_000,
+    status: "unknown",
+    processor: "fallback",
+    requested_at: 2_100,
+    settle_after: 12_000,
+    attempts: 2,
+    due_at: 2_500,
+  },
 ];
 
 it("rebuilds the first layout in arrival order, keeping every column of every payment", async () => {
@@ -40,7 +80,15 @@ it("rebuilds the first layout in arrival order, keeping every column of every pa
       for (const r of ROWS) {
         sql.exec(
           "INSERT INTO payments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          r.correlation_id, r.amount_cents, r.accepted_at, r.status, r.processor, r.requested_at, r.settle_after, r.attempts, r.due_at,
+          r.correlation_id,
+          r.amount_cents,
+          r.accepted_at,
+          r.status,
+          r.processor,
+          r.requested_at,
+          r.settle_after,
+          r.attempts,
+          r.due_at,
         );
       }
     });
@@ -49,7 +97,10 @@ it("rebuilds the first layout in arrival order, keeping every column of every pa
 
     const table = sql.exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'payments'").one();
     expect(table.sql).not.toMatch(/WITHOUT ROWID/i);
-    const names = sql.exec<{ name: string }>("SELECT name FROM sqlite_master ORDER BY name").toArray().map((r) => r.name);
+    const names = sql
+      .exec<{ name: string }>("SELECT name FROM sqlite_master ORDER BY name")
+      .toArray()
+      .map((r) => r.name);
     expect(names).not.toContain("payments_by_correlation_id");
     expect(names).not.toContain("payments_due");
     expect(names).toEqual(expect.arrayContaining(["payments_waiting", "payments_books"]));

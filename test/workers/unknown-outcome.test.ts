@@ -51,10 +51,12 @@ describe("unknown outcomes", () => {
     expect(fakes.fallback.postsFor(id)).toHaveLength(0);
 
     // After it, a lookup that finds nothing frees it, and fallback pays it once.
-    await expect.poll(() => ledger.summary(...ALL_TIME), { timeout: 5_000 }).toMatchObject({
-      default: { totalRequests: 0 },
-      fallback: { totalRequests: 1, totalAmount: 1 },
-    });
+    await expect
+      .poll(() => ledger.summary(...ALL_TIME), { timeout: 5_000 })
+      .toMatchObject({
+        default: { totalRequests: 0 },
+        fallback: { totalRequests: 1, totalAmount: 1 },
+      });
     expect(fakes.fallback.postsFor(id)).toHaveLength(1);
     expect(fakes.default.stored.has(id)).toBe(false);
   });
