@@ -17,12 +17,30 @@
 //   TOKEN          admin token to set on the processors and use     (123)
 //   INITIAL_TOKEN  token the processors have before the run          (123)
 //   RESULT_FILE    results/k6-<scenario>.json (relative to the working directory)
-//   DRAIN_SECONDS  wait in teardown before the final reads           (2)
+//   DRAIN_SECONDS  wait in teardown before the final reads           (0: the contest reads at once)
+//   AUDIT_END_OFFSET_SECONDS  audits compare [now − 15 s, now − this] (the scenario's, else 2)
+//
+// Measured as the contest does (docs/contract.md §4): the score's p99 is k6's
+// http_req_duration{expected_response:true} over every request of the test
+// (result `latency`); the service's POSTs alone are `latencyService`. The final
+// read is the processors' admin summaries over [now − 360 s, now], taken in
+// teardown the moment the load ends (`finalRead` in the result).
 import { sleep } from "k6";
 import exec from "k6/execution";
 import http from "k6/http";
 import { Counter, Gauge } from "k6/metrics";
 import { randomScenario } from "../lib/random-scenario.js";
+import {
+  CONTEST_LATENCY_METRIC,
+  FINAL_READ_WINDOW_MS,
+  SERVICE_LATENCY_METRIC,
+  SERVICE_POST_NAME,
+  auditEndOffsetMs,
+  auditWindow,
+  finalReadWindow,
+  trendFigures,
+  windowQuery,
+} from "../lib/measure.js";
 import { withDuration, withMaxVUs } from "../lib/scenario.js";
 import { score } from "../lib/score.js";
 
@@ -47,16 +65,15 @@ const PROCESSORS = {
 const PROCESSOR_NAMES = ["default", "fallback"];
 const TOKEN = env.TOKEN || "123";
 const INITIAL_TOKEN = env.INITIAL_TOKEN || "123";
-const DRAIN_SECONDS = numberEnv("DRAIN_SECONDS") ?? 2;
+const DRAIN_SECONDS = numberEnv("DRAIN_SECONDS") ?? 0;
 // The contest's clients give up after 1.5 s.
 const PAYMENT_TIMEOUT = "1500ms";
 const ADMIN_TIMEOUT = "10s";
-// Every request to the service carries this tag; the latency in the result
-// is the `http_req_duration{target:service}` sub-metric.
+// Every request to the service carries this tag; SERVICE_LATENCY_METRIC is its POSTs'.
 const SERVICE_TAG = "service";
-const LATENCY_METRIC = `http_req_duration{target:${SERVICE_TAG}}`;
 
 const scenario = loadScenario();
+const AUDIT_END_OFFSET_MS = auditEndOffsetMs(scenario, env.AUDIT_END_OFFSET_SECONDS);
 const RESULT_FILE = env.RESULT_FILE || `results/k6-${scenario.name}.json`;
 
 export const options = {
@@ -64,8 +81,8 @@ export const options = {
   summaryTrendStats: ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)", "count"],
   setupTimeout: "60s",
   teardownTimeout: `${Math.ceil(DRAIN_SECONDS) + 60}s`,
-  // Always true: it only makes k6 keep the sub-metric of the service's requests.
-  thresholds: { [LATENCY_METRIC]: ["p(99)>=0"] },
+  // Always true: they only make k6 keep these sub-metrics for handleSummary.
+  thresholds: { [CONTEST_LATENCY_METRIC]: ["p(99)>=0"], [SERVICE_LATENCY_METRIC]: ["p(99)>=0"] },
   scenarios: {
     payments: {
       executor: "ramping-vus",
@@ -107,6 +124,9 @@ const inconsistentAudits = new Counter("audits_inconsistent");
 const auditCountDifference = new Counter("audits_count_difference");
 const auditErrors = new Counter("audits_errors");
 
+/** When the final read was taken (epoch ms), and how long after the ramp's end (ms). */
+const finalReadGauges = { at: new Gauge("final_read_at"), afterLoad: new Gauge("final_read_after_load") };
+
 /** Final books, read in teardown and handed to handleSummary as gauges. */
 const finals = {
   processors: {
@@ -134,10 +154,15 @@ export function setup() {
   return { startedAt: Date.now() };
 }
 
+/** When the ramp ends: setup hands over to the scenarios at startedAt. @param {SetupData} data */
+function loadEnd(data) {
+  return data.startedAt + scenario.durationSeconds * 1000;
+}
+
 /** One closed-loop client: pay, then think for a second. */
 export function payments() {
   const body = JSON.stringify({ correlationId: uuid(), amount: scenario.amount });
-  const res = service("POST", "/payments", body, "POST /payments", PAYMENT_TIMEOUT, "none");
+  const res = service("POST", "/payments", body, SERVICE_POST_NAME, PAYMENT_TIMEOUT, "none");
   if (res.status >= 200 && res.status < 300) accepted.add(1);
   else failed.add(1);
   sleep(1);
@@ -155,12 +180,11 @@ export function chaos() {
 
 /**
  * Compares the service's summary with each processor's books over the window
- * from 15 s ago to 2 s ago. A service that cannot answer counts as
- * inconsistent; a processor that cannot answer skips the audit.
+ * from 15 s ago to 2 s ago (AUDIT_END_OFFSET_SECONDS). A service that cannot
+ * answer counts as inconsistent; a processor that cannot answer skips the audit.
  */
 export function audit() {
-  const now = Date.now();
-  const window = `?from=${iso(now - 15000)}&to=${iso(now - 2000)}`;
+  const window = windowQuery(auditWindow(Date.now(), AUDIT_END_OFFSET_MS));
   /** @type {Partial<Record<ProcessorName, ProcessorTotals>>} */
   const books = {};
   for (const name of PROCESSOR_NAMES) {
@@ -189,12 +213,18 @@ export function audit() {
   }
 }
 
-/** Waits for the backlog, then reads the whole run's books into gauges. @param {SetupData} data */
+/**
+ * The final read, the moment the load ends (after DRAIN_SECONDS if set): the
+ * whole run's books into gauges. @param {SetupData} data
+ */
 export function teardown(data) {
   if (DRAIN_SECONDS > 0) sleep(DRAIN_SECONDS);
-  // The whole run up to now, as the contest's teardown reads it: a payment
-  // dated later than this moment is not processed yet. Everything older was purged in setup.
-  const window = `?from=${iso(data.startedAt - 3600000)}&to=${iso(Date.now())}`;
+  // [now − 360 s, now], as the contest's teardown reads it: a payment dated
+  // later than this moment, or stored after it, is not processed.
+  const readAt = finalReadWindow(Date.now());
+  const window = windowQuery(readAt);
+  finalReadGauges.at.add(readAt.to);
+  finalReadGauges.afterLoad.add(Math.max(0, readAt.to - loadEnd(data)));
   for (const name of PROCESSOR_NAMES) {
     const totals = processorSummary(name, window, ADMIN_TIMEOUT);
     if (!totals) {
@@ -229,11 +259,15 @@ export function handleSummary(data) {
   };
   const acceptedCount = value("payments_accepted", "count");
   const failedCount = value("payments_failed", "count");
-  const latency = {
-    p50: round3(value(LATENCY_METRIC, "med")),
-    p90: round3(value(LATENCY_METRIC, "p(90)")),
-    p99: round3(value(LATENCY_METRIC, "p(99)")),
-    max: round3(value(LATENCY_METRIC, "max")),
+  // The contest's p99 (every request with an expected response) scores; the service's POSTs beside it.
+  const latency = trendFigures(data.metrics, CONTEST_LATENCY_METRIC);
+  const latencyService = trendFigures(data.metrics, SERVICE_LATENCY_METRIC);
+  const readAt = value("final_read_at", "value");
+  const finalRead = {
+    at: readAt > 0 ? iso(readAt) : null,
+    windowSeconds: FINAL_READ_WINDOW_MS / 1000,
+    drainSeconds: DRAIN_SECONDS,
+    secondsAfterLoad: round3(value("final_read_after_load", "value") / 1000),
   };
   const auditResult = {
     count: value("audits", "count"),
@@ -247,12 +281,15 @@ export function handleSummary(data) {
     durationSeconds: scenario.durationSeconds,
     requests: { total: acceptedCount + failedCount, accepted: acceptedCount, failed: failedCount },
     latency,
+    latencyService,
     processors,
     service: {
       default: totals("service_default", ["totalRequests", "totalAmount"]),
       fallback: totals("service_fallback", ["totalRequests", "totalAmount"]),
     },
     audits: auditResult,
+    auditEndOffsetSeconds: AUDIT_END_OFFSET_MS / 1000,
+    finalRead,
     score: score({
       processors,
       p99Ms: latency.p99,
@@ -265,7 +302,9 @@ export function handleSummary(data) {
     "",
     `rinha k6 ${result.scenario}: ${result.maxVUs} VUs over ${result.durationSeconds} s`,
     `  payments   ${result.requests.total} sent, ${acceptedCount} accepted, ${failedCount} failed`,
-    `  latency    p50 ${latency.p50} ms, p90 ${latency.p90} ms, p99 ${latency.p99} ms, max ${latency.max} ms (every request to the service)`,
+    `  latency    p50 ${latency.p50} ms, p90 ${latency.p90} ms, p99 ${latency.p99} ms, max ${latency.max} ms (contest: all ${latency.count} requests with an expected response)`,
+    `  service    p50 ${latencyService.p50} ms, p90 ${latencyService.p90} ms, p99 ${latencyService.p99} ms, max ${latencyService.max} ms (its ${latencyService.count} POST /payments with an expected response)`,
+    `  final read ${finalRead.secondsAfterLoad} s after the ramp's end (drain ${finalRead.drainSeconds} s), over [now − ${finalRead.windowSeconds} s, now]`,
     `  processed  default ${processors.default.totalRequests}, fallback ${processors.fallback.totalRequests} (default share ${s.defaultShare})`,
     `  audits     ${auditResult.count}, ${auditResult.inconsistent} inconsistent (count difference ${auditResult.countDifference})`,
     `  score      profit ${s.profit} (net ${s.net}, latency bonus ${s.latencyBonus}, fine ${s.fine}), lag ${s.lag}${s.disqualified ? ", DISQUALIFIED" : ""}`,
@@ -310,7 +349,7 @@ function numberEnv(name) {
 }
 
 /**
- * A request to the service, tagged so its latency lands in LATENCY_METRIC.
+ * A request to the service, tagged target:service (its POSTs make SERVICE_LATENCY_METRIC).
  * @param {string} method @param {string} path @param {string | null} body @param {string} name
  * @param {string} timeout @param {"none" | "text"} [responseType]
  */

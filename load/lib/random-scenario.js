@@ -6,7 +6,8 @@
  * @typedef {{ delay: number, failure: boolean }} ProcessorChaos
  * @typedef {{ at: number, default: ProcessorChaos, fallback: ProcessorChaos }} ChaosStep
  * @typedef {{ name: string, description: string, durationSeconds: number, maxVUs: number,
- *   amount: number, auditEverySeconds: number, chaos: ChaosStep[] }} Scenario
+ *   amount: number, auditEverySeconds: number, auditEndOffsetSeconds?: number, chaos: ChaosStep[] }} Scenario
+ *   auditEndOffsetSeconds: audits compare [now − 15 s, now − this] (default 2, the final round's; the preview's was 1.5)
  */
 
 /** mulberry32: a small, well-known 32-bit PRNG; good enough for schedules. @param {number} seed */

@@ -10,7 +10,8 @@
 /**
  * @param {{ processors: ProcessorBooks, p99Ms: number, inconsistentAudits: number, accepted: number }} run
  *   processors: each processor's admin summary over the whole run;
- *   p99Ms: p99 of every HTTP request the clients made to the service;
+ *   p99Ms: p99 of every HTTP request of the test that got an expected response, the processors'
+ *     admin calls included (load/lib/measure.js's CONTEST_LATENCY_METRIC), not of the service's alone;
  *   inconsistentAudits: audits whose counts differed from the processors';
  *   accepted: POST /payments answered 2xx.
  */

@@ -40,20 +40,23 @@ describe("runScenario end to end", () => {
         { at: 2, default: { delay: 20, failure: false }, fallback: { delay: 0, failure: true } },
       ],
     };
+    const before = Date.now();
     const result = await runScenario(scenario, {
       serviceUrl: urls.service,
       processors: { default: urls.default, fallback: urls.fallback },
       token: "123",
       initialToken: "stale",
-      quiet: true,
-      settleMs: 300, // the token is already set: PUT again with it
+      quiet: true, // the token is already set: PUT again with it
     });
 
     expect(Object.keys(result).sort()).toEqual([
       "acceptedPerStep",
+      "auditEndOffsetSeconds",
       "audits",
       "durationSeconds",
+      "finalRead",
       "latency",
+      "latencyService",
       "maxVUs",
       "processors",
       "requests",
@@ -73,6 +76,22 @@ describe("runScenario end to end", () => {
     for (const key of ["p50", "p90", "p99", "max"] as const) expect(latency[key]).toBeGreaterThan(0);
     expect(latency.p50).toBeLessThanOrEqual(latency.p99);
     expect(latency.max).toBeGreaterThanOrEqual(20); // default was 20 ms slow for the second half
+    // The contest's latency is over every request with an expected response; the service's over its POSTs.
+    // Besides the POSTs: 2 token PUTs (the refused first try with "stale" is not expected), 2 processor purges,
+    // the service purge, 4 PUTs resetting the processors and 4 for step 0, 4 for the step at 2 s, 2 audits of
+    // 3 summaries each, and the 3 summaries of the final read: 26. The once-a-second polls are not counted.
+    expect(result.latencyService.count).toBe(requests.accepted);
+    expect(latency.count).toBe(requests.accepted + 26);
+    expect(result.latencyService.p99).toBeLessThanOrEqual(result.latencyService.max);
+    expect(result.latencyService.max).toBeLessThanOrEqual(latency.max);
+    // The final read at once, over [now − 360 s, now]; audits end 2 s ago.
+    expect(result.auditEndOffsetSeconds).toBe(2);
+    expect(result.finalRead).toMatchObject({ windowSeconds: 360, drainSeconds: 0 });
+    expect(Date.parse(result.finalRead.at)).toBeGreaterThanOrEqual(before + 4_000);
+    // As under k6, the VUs' last iterations end first, their 1 s sleep included: the VU that joined at 3.5 s
+    // posts then and sleeps past 4.5 s, so the read comes about half a second after the ramp at least.
+    expect(result.finalRead.secondsAfterLoad).toBeGreaterThan(0.25);
+    expect(result.finalRead.secondsAfterLoad).toBeLessThan(2.6);
     expect(audits).toEqual({ count: 2, inconsistent: 0, countDifference: 0 });
     expect(result.processors.default).toMatchObject({ totalRequests: requests.accepted });
     expect(result.processors.default.totalFee).toBeCloseTo(requests.accepted * 19.9 * 0.05, 2);
@@ -159,6 +178,7 @@ describe("runLoadOnly", () => {
       "acceptedPerStep",
       "durationSeconds",
       "latency",
+      "latencyService",
       "loadOnly",
       "maxVUs",
       "requests",
@@ -177,6 +197,8 @@ describe("runLoadOnly", () => {
     expect(latency.p50).toBeGreaterThan(0);
     expect(latency.p50).toBeLessThanOrEqual(latency.p99);
     expect(latency.p99).toBeLessThanOrEqual(latency.max);
+    expect(result.latencyService).toEqual(latency); // the POSTs are its only requests
+    expect(latency.count).toBe(requests.total);
     expect(result.acceptedPerStep.reduce((a, b) => a + b, 0)).toBe(requests.accepted);
     expect(result.timeline.reduce((sum, p) => sum + p.requests, 0)).toBe(requests.total);
     expect(result.timeline.every((p) => p.defaultTotal === null && p.queueWaiting === null && !p.audit)).toBe(true);

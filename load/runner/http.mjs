@@ -3,6 +3,7 @@
 // service sized so every VU holds its own connection (no queueing in the
 // client), and a small agent for the admin, audit and polling calls.
 import { Agent, Pool } from "undici";
+import { isExpectedStatus } from "../lib/measure.js";
 
 /** The client gives up on POST /payments after this long (docs/contract.md §4). */
 export const PAYMENT_TIMEOUT_MS = 1500;
@@ -69,20 +70,29 @@ export function describe(error) {
 }
 
 /**
+ * @typedef {{ method?: string, headers?: Record<string, string>, json?: unknown, timeoutMs?: number, measured?: boolean }} CallOptions
+ *   measured: false keeps the call out of the latency (the runner's own polling, which the contest's test does not make)
+ */
+
+/**
  * Admin calls, audits and once-a-second polls: few connections per origin.
+ * Each call with an expected response (k6's: 200–399) is timed into `latency`, if given.
  */
 export class ControlClient {
-  constructor() {
+  /** @param {{ latency?: { record(ms: number): void } }} [options] */
+  constructor(options = {}) {
     this.agent = new Agent({ connections: 8, pipelining: 1, keepAliveTimeout: 30_000 });
+    this.latency = options.latency;
   }
 
   /**
    * @param {string} url
-   * @param {{ method?: string, headers?: Record<string, string>, json?: unknown, timeoutMs?: number }} [options]
+   * @param {CallOptions} [options]
    * @returns {Promise<{ status: number, body: unknown }>} body is parsed JSON, or null
    */
   async call(url, options = {}) {
-    const { method = "GET", headers = {}, json, timeoutMs = 5000 } = options;
+    const { method = "GET", headers = {}, json, timeoutMs = 5000, measured = true } = options;
+    const t0 = performance.now();
     const target = new URL(url);
     const signal = AbortSignal.timeout(timeoutMs);
     const { statusCode, body } = await this.agent.request({
@@ -94,6 +104,7 @@ export class ControlClient {
       signal,
     });
     const text = await body.text();
+    if (measured && this.latency && isExpectedStatus(statusCode)) this.latency.record(performance.now() - t0);
     /** @type {unknown} */
     let parsed = null;
     try {
@@ -106,7 +117,7 @@ export class ControlClient {
 
   /**
    * Like call(), but any non-2xx is an error.
-   * @param {string} url @param {Parameters<ControlClient["call"]>[1]} [options]
+   * @param {string} url @param {CallOptions} [options]
    */
   async expectOk(url, options = {}) {
     const result = await this.call(url, options);

@@ -327,7 +327,15 @@ export function renderReport(result, options = {}) {
     { name: "in flight to fallback", color: COLORS.fallback, values: col((p) => p.inFlightFallback), width: 1.4 },
   ];
 
+  // latency is the contest's (every request with an expected response); latencyService the POSTs'. A
+  // result written before latencyService existed has only latency, then over the service's requests.
   const p99 = result.latency.p99;
+  const service = /** @type {Partial<RunResult>} */ (result).latencyService;
+  const postLatency = service ?? result.latency;
+  const finalRead = /** @type {Partial<RunResult>} */ (result).finalRead;
+  const p99Sub = service
+    ? `all ${int(result.latency.count ?? 0)} requests · POSTs ${fmt(service.p99)} ms`
+    : `p50 ${fmt(result.latency.p50)} · p90 ${fmt(result.latency.p90)}`;
   const processed = sc.processed;
   const fineText = sc.fine > 0 ? `−${Math.round(sc.fine * 100)}%` : "none";
   const lagTone = sc.lag < 0 ? "bad" : sc.lag > 0 ? "warn" : "good";
@@ -410,6 +418,7 @@ footer { color:var(--muted); font-size:12px; margin-top:14px; }
     <span><b>${result.durationSeconds}</b> s load</span>
     <span><b>${int(result.requests.total)}</b> requests</span>
     <span><b>${result.audits.count}</b> audits</span>
+    ${finalRead ? `<span>final read <b>${fmt(finalRead.secondsAfterLoad)} s</b> after the load, ${finalRead.drainSeconds > 0 ? `after a ${fmt(finalRead.drainSeconds, 1)} s drain` : "no drain"}</span>` : ""}
   </div>
 </header>
 <div class="cards">
@@ -418,7 +427,7 @@ footer { color:var(--muted); font-size:12px; margin-top:14px; }
   ${card("Fees", fmt(sc.fees), processed ? `${fmt((sc.fees / Math.max(sc.gross, 1e-9)) * 100, 1)}% of gross` : "")}
   ${card("Latency bonus", `+${fmt(sc.latencyBonus * 100, 1)}%`, "(11 − p99) × 2%", sc.latencyBonus > 0 ? "good" : "")}
   ${card("Fine", fineText, "35% on any inconsistency", sc.fine > 0 ? "bad" : "good")}
-  ${card("p99", `${fmt(p99)} ms`, `p50 ${fmt(result.latency.p50)} · p90 ${fmt(result.latency.p90)}`, p99 < 11 ? "good" : p99 < 100 ? "warn" : "bad")}
+  ${card(service ? "p99 · contest" : "p99", `${fmt(p99)} ms`, p99Sub, p99 < 11 ? "good" : p99 < 100 ? "warn" : "bad")}
   ${card("Lag", int(sc.lag), `${int(result.requests.accepted)} accepted − ${int(processed)} paid`, lagTone)}
   ${card("Default share", `${fmt(sc.defaultShare * 100, 1)}%`, `${int(result.processors.default.totalRequests)} default · ${int(result.processors.fallback.totalRequests)} fallback`)}
   ${card("Inconsistent audits", `${result.audits.inconsistent} / ${result.audits.count}`, `count difference ${int(result.audits.countDifference)}`, result.audits.inconsistent > 0 ? "bad" : "good")}
@@ -428,8 +437,8 @@ footer { color:var(--muted); font-size:12px; margin-top:14px; }
     <tr><td>requests</td><td>${int(result.requests.total)}</td></tr>
     <tr><td>accepted (2xx)</td><td>${int(result.requests.accepted)}</td></tr>
     <tr><td>failed (incl. timeouts)</td><td>${int(result.requests.failed)}</td></tr>
-    <tr><td>latency p50 / p90</td><td>${fmt(result.latency.p50)} / ${fmt(result.latency.p90)} ms</td></tr>
-    <tr><td>latency p99 / max</td><td>${fmt(result.latency.p99)} / ${fmt(result.latency.max)} ms</td></tr>
+    <tr><td>latency p50 / p90</td><td>${fmt(postLatency.p50)} / ${fmt(postLatency.p90)} ms</td></tr>
+    <tr><td>latency p99 / max</td><td>${fmt(postLatency.p99)} / ${fmt(postLatency.max)} ms</td></tr>
   </tbody></table>
   <table><thead><tr><th>books (whole run)</th><th>payments</th><th>amount</th><th>fee</th></tr></thead><tbody>
     ${books.map(([name, count, amount, fee]) => `<tr><td>${name}</td><td>${int(Number(count))}</td><td>${fmt(Number(amount))}</td><td>${fee === null ? "" : fmt(Number(fee))}</td></tr>`).join("")}

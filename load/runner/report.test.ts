@@ -31,13 +31,16 @@ function fakeResult(seconds: number): RunResult {
     maxVUs: 10,
     durationSeconds: seconds - 2,
     requests: { total: 100, accepted: 90, failed: 10 },
-    latency: { p50: 1, p90: 2, p99: 3.5, max: 1500 },
+    latency: { p50: 1, p90: 2, p99: 3.5, max: 1500, count: 131 },
+    latencyService: { p50: 0.75, p90: 1.25, p99: 2.75, max: 1400, count: 90 },
     processors: {
       default: { totalRequests: 80, totalAmount: 1592, totalFee: 79.6 },
       fallback: { totalRequests: 9, totalAmount: 179.1, totalFee: 26.87 },
     },
     service: { default: { totalRequests: 80, totalAmount: 1592 }, fallback: { totalRequests: 9, totalAmount: 179.1 } },
     audits: { count: 2, inconsistent: 1, countDifference: 3 },
+    auditEndOffsetSeconds: 2,
+    finalRead: { at: "2026-12-06T18:00:00.000Z", windowSeconds: 360, drainSeconds: 0, secondsAfterLoad: 1.25 },
     score: {
       processed: 89,
       gross: 1771.1,
@@ -91,6 +94,25 @@ describe("report", () => {
     expect([...html.matchAll(/class="seg seg-/g)]).toHaveLength(4);
     expect(html).toContain("seg-fail");
     expect(html).toContain('class="band-drain"');
+  });
+
+  it("shows the contest's p99 as the score's, the service's POSTs beside it, and when the final read was taken", () => {
+    const html = renderReport(fakeResult(10));
+    expect(html).toMatch(/p99 · contest<\/div><div class="value">3\.50 ms<\/div><div class="sub">all 131 requests · POSTs 2\.75 ms/);
+    expect(html).toContain("<tr><td>latency p50 / p90</td><td>0.75 / 1.25 ms</td></tr>");
+    expect(html).toContain("<tr><td>latency p99 / max</td><td>2.75 / 1,400.00 ms</td></tr>");
+    expect(html).toContain("final read <b>1.25 s</b> after the load, no drain");
+    const drained = fakeResult(10);
+    drained.finalRead.drainSeconds = 2;
+    expect(renderReport(drained)).toContain("after a 2.0 s drain");
+  });
+
+  it("still renders a result written before latencyService and finalRead existed", () => {
+    const { latencyService: _service, finalRead: _read, ...old } = fakeResult(10);
+    const html = renderReport(old as unknown as RunResult);
+    expect(html).toMatch(/>p99<\/div><div class="value">3\.50 ms<\/div><div class="sub">p50 1\.00 · p90 2\.00/);
+    expect(html).toContain("<tr><td>latency p99 / max</td><td>3.50 / 1,500.00 ms</td></tr>");
+    expect(html).not.toContain("final read");
   });
 
   it("says so when the service has no queue stats", () => {

@@ -1,7 +1,12 @@
 // @ts-check
 // The Node load runner: the contest's load test (docs/contract.md §4) as closed-loop VUs
 // on undici, with the same setup, chaos, audits and scoring as the k6 script,
-// plus a per-second timeline for the report.
+// plus a per-second timeline for the report. Measured as the contest does
+// (load/lib/measure.js): `latency` (the p99 that scores) is over every request
+// of the test with an expected response, the processors' admin calls included;
+// `latencyService` over the service's POSTs alone; the final read is taken the
+// moment the load ends, over [now − 360 s, now].
+import { FINAL_READ_WINDOW_MS, auditEndOffsetMs, auditWindow, finalReadWindow, isExpectedStatus, windowQuery } from "../lib/measure.js";
 import { chaosAt, score } from "../lib/score.js";
 import { ControlClient, PAYMENT_TIMEOUT_MS, ServiceClient, describe } from "./http.mjs";
 import { startedBy, vuStartTimes } from "./ramp.mjs";
@@ -26,32 +31,46 @@ import { LatencyRecorder, SecondBuckets } from "./stats.mjs";
  *   defaultTotal: number | null, fallbackTotal: number | null, chaos: TimelineChaos, audit?: TimelineAudit
  * }} TimelinePoint
  *   one per second of the run and its drain: t is the second [t, t+1) since the load began; vus the most
- *   VUs alive in it (after the load: those still waiting for an answer); requests,
+ *   VUs alive in it (after the load: those still finishing their last iteration); requests,
  *   accepted, failed and p99 (ms) are of the POSTs that completed in it; the gauges were read at its end
  *   (queueWaiting and inFlight* from the service's GET /internal/stats when it has one; *Total are the
  *   processors' cumulative counts); audit is set on the second an audit ran
  * @typedef {ReturnType<typeof score>} Score
+ * @typedef {{ at: string, windowSeconds: number, drainSeconds: number, secondsAfterLoad: number }} FinalRead
+ *   at: when the final summaries were asked for, over [at − windowSeconds, at]; drainSeconds: the wait
+ *   (settleMs) after the load; secondsAfterLoad: from the end of the ramp (its duration, or an abort) to `at`: as
+ *   under k6, the VUs' last iterations (their 1 s sleep included) end first, so about a second
  * @typedef {{
  *   runner: "node", scenario: string, maxVUs: number, durationSeconds: number,
  *   requests: { total: number, accepted: number, failed: number },
  *   latency: LatencySummary,
+ *   latencyService: LatencySummary,
  *   processors: { default: ProcessorBook, fallback: ProcessorBook },
  *   service: { default: ServiceBook, fallback: ServiceBook },
  *   audits: { count: number, inconsistent: number, countDifference: number },
+ *   auditEndOffsetSeconds: number,
+ *   finalRead: FinalRead,
  *   score: Score,
  *   acceptedPerStep: number[],
  *   timeline: TimelinePoint[]
  * }} RunResult
+ *   latency: the contest's, what the score's p99 is: every request of the test that got an expected response
+ *   (k6's http_req_duration{expected_response:true}): the POSTs, the service's purge and summaries, and the
+ *   processors' admin calls (token, purge, chaos PUTs, summaries); not the runner's once-a-second polls,
+ *   which the contest's test does not make. latencyService: POST /payments with an expected response only.
+ *   Reports written before both existed have `latency` only, over the service's requests (failures too).
  *   acceptedPerStep: POSTs answered 2xx, by the chaos step in force when each was sent (index as scenario.chaos)
  * @typedef {{
  *   runner: "node", scenario: string, maxVUs: number, durationSeconds: number, loadOnly: true,
  *   requests: { total: number, accepted: number, failed: number },
  *   latency: LatencySummary,
+ *   latencyService: LatencySummary,
  *   score: null,
  *   acceptedPerStep: number[],
  *   timeline: TimelinePoint[]
  * }} LoadOnlyResult
- *   runLoadOnly's result: the load and its latencies, no processors, audits or score
+ *   runLoadOnly's result: the load and its latencies, no processors, audits or score (its only requests are
+ *   the POSTs, so latency and latencyService are the same)
  * @typedef {{
  *   serviceUrl?: string,
  *   processors?: { default?: string, fallback?: string },
@@ -60,6 +79,7 @@ import { LatencyRecorder, SecondBuckets } from "./stats.mjs";
  *   quiet?: boolean,
  *   progress?: (line: string, final: boolean) => void,
  *   settleMs?: number,
+ *   auditEndOffsetMs?: number,
  *   maxRequests?: number,
  *   signal?: AbortSignal,
  * }} RunOptions
@@ -67,7 +87,9 @@ import { LatencyRecorder, SecondBuckets } from "./stats.mjs";
  *   Unset URLs and tokens come from SERVICE_URL, PROCESSOR_DEFAULT_URL, PROCESSOR_FALLBACK_URL, TOKEN,
  *   INITIAL_TOKEN, then the defaults (localhost:9999/8001/8002, "123"). quiet: nothing on stderr.
  *   progress replaces the stderr line: called once a second, then once with final = true and "".
- *   settleMs: the wait between the last answer and the final summaries (2000; runLoadOnly: 0). maxRequests caps the
+ *   settleMs: a wait between the last answer and the final summaries (0: the contest reads at once).
+ *   auditEndOffsetMs: audits compare [now − 15 s, now − this] (default: AUDIT_END_OFFSET_SECONDS from the
+ *   environment, else the scenario's auditEndOffsetSeconds, else 2 s). maxRequests caps the
  *   POSTs (default scenario.maxRequests). signal ends the load early; the results are still gathered.
  */
 
@@ -168,7 +190,9 @@ async function run(scenario, options, loadOnly) {
   };
   const token = options.token ?? env.TOKEN ?? "123";
   const initialToken = options.initialToken ?? env.INITIAL_TOKEN ?? "123";
-  const settleMs = options.settleMs ?? (loadOnly ? 0 : 2000);
+  const settleMs = options.settleMs ?? 0;
+  const auditEndMs = options.auditEndOffsetMs ?? auditEndOffsetMs(scenario, env.AUDIT_END_OFFSET_SECONDS);
+  auditWindow(0, auditEndMs); // refuses an offset out of range before anything runs
   const maxRequests = options.maxRequests ?? scenario.maxRequests ?? Infinity;
   const { durationSeconds, maxVUs, amount } = scenario;
   const admin = { "x-rinha-token": token };
@@ -179,20 +203,13 @@ async function run(scenario, options, loadOnly) {
     if (!options.quiet) process.stderr.write(`${process.stderr.isTTY ? "\r\x1b[2K" : ""}load: ${message}\n`);
   };
 
-  const control = new ControlClient();
-  const service = new ServiceClient(serviceUrl, { connections: maxVUs + 16 });
-  // Every request to the service counts, as in k6's http_req_duration{target:service}: the POSTs,
-  // and the few purge and summary calls.
+  // The contest's latency: every request with an expected response, as k6's
+  // http_req_duration{expected_response:true}: the POSTs, and every setup, chaos, audit and final-read
+  // call to the service or the processors (the control client times those). The service's POSTs alone beside it.
   const latency = new LatencyRecorder();
-  /** @template T @param {() => Promise<T>} fn @returns {Promise<T>} */
-  const timed = async (fn) => {
-    const t = performance.now();
-    try {
-      return await fn();
-    } finally {
-      latency.record(performance.now() - t);
-    }
-  };
+  const latencyService = new LatencyRecorder();
+  const control = new ControlClient({ latency });
+  const service = new ServiceClient(serviceUrl, { connections: maxVUs + 16 });
   try {
     // ---- setup: tokens, purge all three, processors healthy and quick
     /** @template T @param {string} what @param {() => Promise<T>} fn */
@@ -211,7 +228,7 @@ async function run(scenario, options, loadOnly) {
       await setup("purging the processors", () =>
         Promise.all(PROCESSORS.map((name) => control.expectOk(`${urls[name]}/admin/purge-payments`, { method: "POST", headers: admin }))),
       );
-      await setup(`service at ${serviceUrl}`, () => timed(() => control.expectOk(`${serviceUrl}/purge-payments`, { method: "POST" })));
+      await setup(`service at ${serviceUrl}`, () => control.expectOk(`${serviceUrl}/purge-payments`, { method: "POST" }));
       await setup("resetting the processors", async () => {
         await applyChaos({ default: { delay: 0, failure: false }, fallback: { delay: 0, failure: false } });
         const first = scenario.chaos.filter((step) => step.at <= 0).at(-1);
@@ -232,6 +249,7 @@ async function run(scenario, options, loadOnly) {
     let activeVUs = 0;
     let peakVUs = 0; // most VUs alive at once in the current second
     let stopping = false;
+    let cutShort = false;
     /** @type {Set<() => void>} */
     const sleepers = new Set();
     /** @type {Set<ReturnType<typeof setTimeout>>} */
@@ -260,7 +278,9 @@ async function run(scenario, options, loadOnly) {
         sleepers.add(done);
       });
 
-    // VUs: closed loop, one POST then 1 s of sleep, until the end.
+    // VUs: closed loop, one POST then 1 s of sleep, until the end. As k6 lets a VU finish its iteration
+    // when the ramp ends (gracefulStop), a VU sleeps out its last second before the load counts as
+    // over, but starts no POST after the end; an abort (or a load-only run) cuts the sleeps short.
     /** @type {Promise<void>[]} */
     const vus = [];
     const vu = async () => {
@@ -271,14 +291,17 @@ async function run(scenario, options, loadOnly) {
           counts.issued++;
           const sentIn = chaosPoint(scenario.chaos, elapsed()).step;
           const outcome = await service.postPayment(JSON.stringify({ correlationId: crypto.randomUUID(), amount }));
-          latency.record(outcome.ms);
+          if (!outcome.timedOut && isExpectedStatus(outcome.status)) {
+            latency.record(outcome.ms);
+            latencyService.record(outcome.ms);
+          }
           seconds.add(elapsed(), outcome.ms, outcome.ok);
           counts.total++;
           if (outcome.ok) {
             counts.accepted++;
             if (sentIn >= 0) acceptedPerStep[sentIn] = (acceptedPerStep[sentIn] ?? 0) + 1;
           } else counts.failed++;
-          if (stopping) break;
+          if (cutShort) break;
           await sleep(1000);
         }
       } finally {
@@ -308,7 +331,7 @@ async function run(scenario, options, loadOnly) {
       }, step.at);
     }
 
-    // Audits: the service's counts against each processor's over [now − 15 s, now − 2 s].
+    // Audits: the service's counts against each processor's over [now − 15 s, now − 2 s] (auditEndMs).
     const audits = { count: 0, inconsistent: 0, countDifference: 0 };
     /** @type {Promise<void>[]} */
     const auditRuns = [];
@@ -344,18 +367,7 @@ async function run(scenario, options, loadOnly) {
       if (!ticking) return;
       const second = tick - 1;
       const s = seconds.summarize(second);
-      /** @type {TimelinePoint} */
-      const point = {
-        t: second,
-        vus: second < durationSeconds ? peakVUs : activeVUs,
-        ...s,
-        queueWaiting: null,
-        inFlightDefault: null,
-        inFlightFallback: null,
-        defaultTotal: null,
-        fallbackTotal: null,
-        chaos: chaosPoint(scenario.chaos, second),
-      };
+      const point = timelinePoint(second, second < durationSeconds ? peakVUs : activeVUs, s, chaosPoint(scenario.chaos, second));
       timeline.push(point);
       peakVUs = activeVUs;
       if (!polling && !loadOnly) {
@@ -385,7 +397,7 @@ async function run(scenario, options, loadOnly) {
       const calls = [
         statsMisses >= 3
           ? Promise.resolve()
-          : control.call(`${serviceUrl}/internal/stats`, { timeoutMs: 900 }).then(({ status, body }) => {
+          : control.call(`${serviceUrl}/internal/stats`, { timeoutMs: 900, measured: false }).then(({ status, body }) => {
               const stats = /** @type {{ waiting?: unknown, processors?: Record<string, { inFlight?: unknown }> } | null} */ (body);
               if (status !== 200 || !stats || typeof stats.waiting !== "number") {
                 if (status === 404 || status === 405) statsMisses++;
@@ -398,12 +410,14 @@ async function run(scenario, options, loadOnly) {
               point.inFlightFallback = typeof f === "number" ? f : null;
             }),
         ...PROCESSORS.map((name) =>
-          control.call(`${urls[name]}/admin/payments-summary${wholeRun()}`, { headers: admin, timeoutMs: 900 }).then(({ status, body }) => {
-            if (status !== 200) return;
-            const n = processorBook(body).totalRequests;
-            if (name === "default") point.defaultTotal = n;
-            else point.fallbackTotal = n;
-          }),
+          control
+            .call(`${urls[name]}/admin/payments-summary${wholeRun()}`, { headers: admin, timeoutMs: 900, measured: false })
+            .then(({ status, body }) => {
+              if (status !== 200) return;
+              const n = processorBook(body).totalRequests;
+              if (name === "default") point.defaultTotal = n;
+              else point.fallbackTotal = n;
+            }),
         ),
       ];
       await Promise.allSettled(calls);
@@ -415,8 +429,7 @@ async function run(scenario, options, loadOnly) {
      * @returns {Promise<TimelineAudit | null>}
      */
     async function audit() {
-      const now = Date.now();
-      const window = `?from=${iso(now - 15_000)}&to=${iso(now - 2_000)}`;
+      const window = windowQuery(auditWindow(Date.now(), auditEndMs));
       /** @type {ProcessorBook[]} */
       let books;
       try {
@@ -431,9 +444,7 @@ async function run(scenario, options, loadOnly) {
       }
       const [d, f] = /** @type {[ProcessorBook, ProcessorBook]} */ (books);
       try {
-        const svc = await timed(() =>
-          control.expectOk(`${serviceUrl}/payments-summary${window}`, { timeoutMs: PAYMENT_TIMEOUT_MS }).then(serviceSummary),
-        );
+        const svc = await control.expectOk(`${serviceUrl}/payments-summary${window}`, { timeoutMs: PAYMENT_TIMEOUT_MS }).then(serviceSummary);
         const serviceMinusProcessor = {
           default: svc.default.totalRequests - d.totalRequests,
           fallback: svc.fallback.totalRequests - f.totalRequests,
@@ -447,12 +458,19 @@ async function run(scenario, options, loadOnly) {
     }
 
     // ---- go
-    const stop = () => {
-      if (stopping) return;
-      stopping = true;
-      for (const wake of [...sleepers]) wake();
+    let loadEndedAt = 0; // performance.now() when the load was told to stop
+    /** @param {boolean} wake also wake the sleeping VUs instead of letting them finish their iteration */
+    const stop = (wake) => {
+      if (!stopping) {
+        stopping = true;
+        loadEndedAt = performance.now();
+      }
+      if (wake && !cutShort) {
+        cutShort = true;
+        for (const done of [...sleepers]) done();
+      }
     };
-    const onAbort = () => stop();
+    const onAbort = () => stop(true);
     options.signal?.addEventListener("abort", onAbort, { once: true });
     spawnDue();
     at(onTick, 1);
@@ -461,7 +479,7 @@ async function run(scenario, options, loadOnly) {
       options.signal?.addEventListener("abort", () => resolve(undefined), { once: true });
       if (options.signal?.aborted) resolve(undefined);
     });
-    stop();
+    stop(loadOnly);
     // The audit due at the very end runs even if its timer lost the race; an early stop drops the rest.
     for (const t of [...auditsDue]) {
       if (t <= elapsed() + 0.05) startAudit(t);
@@ -478,17 +496,7 @@ async function run(scenario, options, loadOnly) {
     const lastSecond = Math.max(seconds.buckets.length - 1, ...auditBySecond.keys());
     for (let second = timeline.length; second <= lastSecond; second++) {
       const s = seconds.summarize(second);
-      timeline.push({
-        t: second,
-        vus: 0,
-        ...s,
-        queueWaiting: null,
-        inFlightDefault: null,
-        inFlightFallback: null,
-        defaultTotal: null,
-        fallbackTotal: null,
-        chaos: chaosPoint(scenario.chaos, second),
-      });
+      timeline.push(timelinePoint(second, 0, s, chaosPoint(scenario.chaos, second)));
     }
     for (const [second, result] of auditBySecond) {
       const point = timeline[second];
@@ -505,19 +513,29 @@ async function run(scenario, options, loadOnly) {
         loadOnly: true,
         requests: { total: counts.total, accepted: counts.accepted, failed: counts.failed },
         latency: latency.summary(),
+        latencyService: latencyService.summary(),
         score: null,
         acceptedPerStep,
         timeline,
       };
     }
 
-    // ---- totals over the whole run, up to now: as the contest's teardown
-    // reads them, a payment dated later than this moment is not processed yet.
-    const untilNow = `?from=${iso(startedAt - 3_600_000)}&to=${iso(Date.now())}`;
+    // ---- the final read, at once (after settleMs if one was asked for), over [now − 360 s, now] as the
+    // contest's teardown reads it: a payment dated later than this moment, or stored after it, is not processed.
+    const readAt = finalReadWindow(Date.now());
+    /** @type {FinalRead} */
+    const finalRead = {
+      at: iso(readAt.to),
+      windowSeconds: FINAL_READ_WINDOW_MS / 1000,
+      drainSeconds: settleMs / 1000,
+      secondsAfterLoad: Math.round(performance.now() - loadEndedAt) / 1000,
+    };
+    const untilNow = windowQuery(readAt);
     const [serviceTotals, defaultTotals, fallbackTotals] = await Promise.all([
-      retry(() => timed(() => control.expectOk(`${serviceUrl}/payments-summary${untilNow}`)).then(serviceSummary), warn, "service summary").catch(
-        () => ({ default: serviceBook(null), fallback: serviceBook(null) }),
-      ),
+      retry(() => control.expectOk(`${serviceUrl}/payments-summary${untilNow}`).then(serviceSummary), warn, "service summary").catch(() => ({
+        default: serviceBook(null),
+        fallback: serviceBook(null),
+      })),
       retry(
         () => control.expectOk(`${urls.default}/admin/payments-summary${untilNow}`, { headers: admin }).then(processorBook),
         warn,
@@ -529,6 +547,7 @@ async function run(scenario, options, loadOnly) {
         "fallback summary",
       ),
     ]);
+    // Read after the final summaries: they count, as the contest's teardown calls do.
     const lat = latency.summary();
     const processors = { default: defaultTotals, fallback: fallbackTotals };
     /** @type {RunResult} */
@@ -539,9 +558,12 @@ async function run(scenario, options, loadOnly) {
       durationSeconds,
       requests: { total: counts.total, accepted: counts.accepted, failed: counts.failed },
       latency: lat,
+      latencyService: latencyService.summary(),
       processors,
       service: serviceTotals,
       audits,
+      auditEndOffsetSeconds: auditEndMs / 1000,
+      finalRead,
       score: score({ processors, p99Ms: lat.p99, inconsistentAudits: audits.inconsistent, accepted: counts.accepted }),
       acceptedPerStep,
       timeline,
@@ -603,7 +625,7 @@ async function retry(fn, warn, what) {
 export function summaryLine(r) {
   return (
     `${r.scenario}: ${r.requests.total} requests, ${r.requests.accepted} accepted, ${r.requests.failed} failed; ` +
-    `p99 ${r.latency.p99} ms; profit ${r.score.profit} (lag ${r.score.lag}, inconsistent audits ${r.audits.inconsistent})`
+    `p99 ${r.latency.p99} ms (service POSTs ${r.latencyService.p99} ms); profit ${r.score.profit} (lag ${r.score.lag}, inconsistent audits ${r.audits.inconsistent})`
   );
 }
 
@@ -626,5 +648,25 @@ export function stderrProgress() {
       last = now;
       process.stderr.write(`${line}\n`);
     }
+  };
+}
+
+/**
+ * One second of the timeline as the runner saw it; the service's own gauges
+ * (queue, in flight, totals) stay null unless a poll fills them in.
+ * @param {number} second @param {number} vus @param {ReturnType<SecondBuckets["summarize"]>} summary
+ * @param {TimelinePoint["chaos"]} chaos @returns {TimelinePoint}
+ */
+function timelinePoint(second, vus, summary, chaos) {
+  return {
+    t: second,
+    vus,
+    ...summary,
+    queueWaiting: null,
+    inFlightDefault: null,
+    inFlightFallback: null,
+    defaultTotal: null,
+    fallbackTotal: null,
+    chaos,
   };
 }

@@ -1,6 +1,9 @@
-import { describe, expect, it } from "vitest";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomScenario } from "../lib/random-scenario.js";
 import { vusAt } from "../lib/score.js";
+import { ControlClient } from "./http.mjs";
 import { formatResult } from "./index.mjs";
 import { startedBy, vuStartTimes } from "./ramp.mjs";
 import { auditTimes, chaosPoint } from "./run.mjs";
@@ -92,7 +95,7 @@ describe("per-second aggregation", () => {
 
   it("reports whole-run percentiles from the HDR histogram in ms with 2 decimals", () => {
     const r = new LatencyRecorder();
-    expect(r.summary()).toEqual({ p50: 0, p90: 0, p99: 0, max: 0 });
+    expect(r.summary()).toEqual({ p50: 0, p90: 0, p99: 0, max: 0, count: 0 });
     for (let i = 1; i <= 1000; i++) r.record(i / 100); // 0.01 .. 10 ms
     const s = r.summary();
     expect(s.p50).toBeCloseTo(5, 1);
@@ -102,6 +105,7 @@ describe("per-second aggregation", () => {
     r.record(1500);
     expect(r.summary().max).toBe(1500);
     expect(r.count).toBe(1001);
+    expect(r.summary().count).toBe(1001);
   });
 });
 
@@ -113,10 +117,13 @@ describe("result file", () => {
       maxVUs: 1,
       durationSeconds: 1,
       requests: { total: 1, accepted: 1, failed: 0 },
-      latency: { p50: 1, p90: 1, p99: 1, max: 1 },
+      latency: { p50: 1, p90: 1, p99: 1, max: 1, count: 3 },
+      latencyService: { p50: 1, p90: 1, p99: 1, max: 1, count: 1 },
       processors: { default: { totalRequests: 1, totalAmount: 1, totalFee: 0.05 }, fallback: { totalRequests: 0, totalAmount: 0, totalFee: 0 } },
       service: { default: { totalRequests: 1, totalAmount: 1 }, fallback: { totalRequests: 0, totalAmount: 0 } },
       audits: { count: 0, inconsistent: 0, countDifference: 0 },
+      auditEndOffsetSeconds: 2,
+      finalRead: { at: "2026-12-06T18:00:00.000Z", windowSeconds: 360, drainSeconds: 0, secondsAfterLoad: 0.3 },
       score: {
         processed: 1,
         gross: 1,
@@ -148,5 +155,57 @@ describe("result file", () => {
     expect(JSON.parse(text)).toEqual(result);
     expect(text.split("\n").filter((l) => l.includes('"t":'))).toHaveLength(2);
     expect(JSON.parse(formatResult({ ...structuredClone(result), timeline: [] } as never)).timeline).toEqual([]);
+  });
+});
+
+describe("control client timing", () => {
+  let server: http.Server;
+  let base = "";
+  const slowMs = 40;
+
+  beforeAll(async () => {
+    // /status/N answers N; /slow answers 200 after slowMs.
+    server = http.createServer((req, res) => {
+      req.resume();
+      const status = /^\/status\/(\d+)$/.exec(req.url ?? "");
+      if (status) return void res.writeHead(Number(status[1])).end();
+      setTimeout(() => res.writeHead(200, { "content-type": "application/json" }).end("{}"), slowMs);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  it("times every call with an expected response, as k6's http_req_duration{expected_response:true}", async () => {
+    const latency = new LatencyRecorder();
+    const control = new ControlClient({ latency });
+    try {
+      for (const status of [200, 204, 302, 401, 404, 429, 500]) {
+        expect((await control.call(`${base}/status/${status}`, { method: "PUT", json: {} })).status).toBe(status);
+      }
+      expect(latency.count).toBe(3); // 200, 204, 302
+      await control.call(`${base}/slow`);
+      expect(latency.count).toBe(4);
+      expect(latency.summary().max).toBeGreaterThanOrEqual(slowMs - 1);
+      // the runner's own polling is not part of the test the contest runs
+      await control.call(`${base}/slow`, { measured: false });
+      await expect(control.expectOk(`${base}/status/503`)).rejects.toThrow(/503/);
+      expect(latency.count).toBe(4);
+    } finally {
+      await control.close();
+    }
+  });
+
+  it("times nothing without a recorder", async () => {
+    const control = new ControlClient();
+    try {
+      expect((await control.call(`${base}/status/200`)).status).toBe(200);
+    } finally {
+      await control.close();
+    }
   });
 });

@@ -3,7 +3,7 @@
 // 3 significant digits) and per-second buckets for the report.
 import { build } from "hdr-histogram-js";
 
-/** @typedef {{ p50: number, p90: number, p99: number, max: number }} LatencySummary */
+/** @typedef {{ p50: number, p90: number, p99: number, max: number, count: number }} LatencySummary count: requests recorded */
 
 /** @param {number} x */
 export const round2 = (x) => Math.round(x * 100) / 100;
@@ -41,7 +41,7 @@ export class LatencyRecorder {
 
   /** @returns {LatencySummary} */
   summary() {
-    return { p50: this.percentile(50), p90: this.percentile(90), p99: this.percentile(99), max: round2(this.maxMs) };
+    return { p50: this.percentile(50), p90: this.percentile(90), p99: this.percentile(99), max: round2(this.maxMs), count: this.count };
   }
 }
 
