@@ -3,6 +3,7 @@
 //   workers      inside workerd (miniflare): the API and the Durable Object, processors mocked at fetch()
 //   integration  plain Node driving the real service over real ports against the stand-ins
 //   stack        plain Node: `npm start`'s topology under its cgroup limits, with the engine SIGKILLed mid-load
+//   docker       plain Node: the image built, both compose files up, containers docker-killed mid-load
 //   k6           load/k6/rinha.js under the real k6 against the service and the stand-ins (fails in CI without k6)
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
@@ -42,6 +43,16 @@ export default defineConfig({
           include: ["test/stack/**/*.test.ts"],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: "docker",
+          environment: "node",
+          include: ["test/docker/**/*.test.ts"],
+          testTimeout: 180_000,
+          // Provisioning a Docker engine (CI) and a cold image build take minutes.
+          hookTimeout: 900_000,
         },
       },
       {

@@ -1,5 +1,8 @@
 // @ts-check
-// `npm run bench -- --scenario short|long|random|final|<file.json> [--seed N] [--runs 3] [--duration S] [--max-requests N] [--no-floor] [--durable-baseline]`
+// `npm run bench -- --scenario short|long|random|final|<file.json> [--seed N] [--runs 3] [--duration S] [--max-requests N] [--no-floor] [--durable-baseline] [--docker]`
+// --docker: the same scenarios against the system under Docker (scripts/docker.mjs:
+// compose.processors.yaml and compose.yaml built and brought up, figures from each
+// container's cgroups) instead of npm start's native processes.
 // Starts the stack (npm start's topology, under its compose limits) with the
 // processor stand-ins, runs the scenario with the Node load runner, prints one
 // summary line per run and the medians, writes each run's report and a JSON of
@@ -24,7 +27,9 @@ import { capacityOracleFee, oracleFee } from "../load/lib/score.js";
 import { loadScenario, runLoadOnly, runScenario, writeReport } from "../load/runner/index.mjs";
 import { FLOOR_NAMES, stackLimits, startFloor } from "./floor.mjs";
 import { readGroupStats } from "./cgroups.mjs";
-import { startStack } from "./stack.mjs";
+import { readCompose } from "./compose.mjs";
+import { containerLine, startDockerStack } from "./docker.mjs";
+import { DEFAULT_COMPOSE_FILE, startStack } from "./stack.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -35,6 +40,7 @@ const { values } = parseArgs({
     "max-requests": { type: "string" },
     "no-floor": { type: "boolean", default: false },
     "durable-baseline": { type: "boolean", default: false },
+    docker: { type: "boolean", default: false },
   },
 });
 const runs = Number(values.runs);
@@ -51,7 +57,7 @@ try {
   console.error(`cannot load scenario ${values.scenario}: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(2);
 }
-const SERVICES = ["load-balancer", "api-1", "api-2", "engine"];
+const SERVICES = Object.keys(readCompose(DEFAULT_COMPOSE_FILE).services ?? {});
 
 /**
  * @typedef {{ peakMiB: number | null, workingSetPeakMiB: number | null, limitMiB: number | null, cpuSeconds: number | null,
@@ -88,14 +94,16 @@ const withFloor = !values["no-floor"];
 const withDurableBaseline = values["durable-baseline"];
 const floorKinds = [withFloor ? "one bare workerd" : "", withDurableBaseline ? "the durable baseline" : ""].filter(Boolean).join(", then ");
 console.log(
-  `bench: ${scenario.name}, ${scenario.durationSeconds} s, up to ${scenario.maxVUs} VUs, ${runs} run(s)` +
+  `bench${values.docker ? " (docker)" : ""}: ${scenario.name}, ${scenario.durationSeconds} s, up to ${scenario.maxVUs} VUs, ${runs} run(s)` +
     (floorKinds
       ? `; latency references: ${floorKinds}, under ${floorLimits.cpus} CPU / ${round1((floorLimits.memoryBytes ?? 0) / 2 ** 20)} MiB after each run`
       : ""),
 );
 
 for (let run = 1; run <= runs; run++) {
-  const stack = await startStack({ limits: true, log: () => {} });
+  const stack = values.docker
+    ? await startDockerStack({ log: (l) => console.log(`docker: ${l}`) })
+    : await startStack({ limits: true, log: () => {} });
   const MiB = 2 ** 20;
   /** @type {Record<string, { cpu0: number | null, periods0: number | null, throttled0: number | null }>} */
   const start = {};
@@ -183,9 +191,10 @@ for (let run = 1; run <= runs; run++) {
   };
   figures.push(entry);
   results.push(r);
-  const report = `results/bench-${scenario.name}-${stamp}-run${run}.html`;
+  const report = `results/bench-${values.docker ? "docker-" : ""}${scenario.name}-${stamp}-run${run}.html`;
   await writeReport(r, report);
   console.log(`run ${run}/${runs}  ${line(entry)}  report ${report}`);
+  if (values.docker) console.log(`containers: ${containerLine(services)}`);
 }
 
 /** @param {number[]} xs */
@@ -237,7 +246,7 @@ const medians = {
   ),
 };
 console.log(`median     ${line(medians)}`);
-const out = `results/bench-${scenario.name}-${stamp}.json`;
+const out = `results/bench-${values.docker ? "docker-" : ""}${scenario.name}-${stamp}.json`;
 writeFileSync(out, JSON.stringify({ scenario, floorLimits, runs: figures, medians, results, floors, durableBaselines }, null, 2));
 console.log(`wrote ${out}`);
 

@@ -30,6 +30,8 @@ export async function freePort(): Promise<number> {
 }
 
 export type StandIn = { processor: Processor; url: string };
+/** What the admin API needs of a processor: where it answers (a stand-in here, or a container). */
+export type ProcessorUrl = Pick<StandIn, "url">;
 
 export async function startProcessors(): Promise<{ default: StandIn; fallback: StandIn }> {
   const start = async (name: string, fee: number) => {
@@ -42,7 +44,7 @@ export async function startProcessors(): Promise<{ default: StandIn; fallback: S
 
 /** The stand-ins' admin API, as the load test's auditor uses it. */
 export const admin = {
-  async set(standIn: StandIn, config: "delay" | "failure", value: number | boolean): Promise<void> {
+  async set(standIn: ProcessorUrl, config: "delay" | "failure", value: number | boolean): Promise<void> {
     const response = await fetch(`${standIn.url}/admin/configurations/${config}`, {
       method: "PUT",
       headers: { "x-rinha-token": TOKEN, "content-type": "application/json" },
@@ -50,15 +52,15 @@ export const admin = {
     });
     if (!response.ok) throw new Error(`admin ${config}: ${response.status}`);
   },
-  async summary(standIn: StandIn, window = ""): Promise<{ totalRequests: number; totalAmount: number }> {
+  async summary(standIn: ProcessorUrl, window = ""): Promise<{ totalRequests: number; totalAmount: number }> {
     const response = await fetch(`${standIn.url}/admin/payments-summary${window}`, { headers: { "x-rinha-token": TOKEN } });
     return response.json() as Promise<{ totalRequests: number; totalAmount: number }>;
   },
-  async purge(standIn: StandIn): Promise<void> {
+  async purge(standIn: ProcessorUrl): Promise<void> {
     const response = await fetch(`${standIn.url}/admin/purge-payments`, { method: "POST", headers: { "x-rinha-token": TOKEN } });
     if (!response.ok) throw new Error(`admin purge: ${response.status}`);
   },
-  async ids(standIn: StandIn): Promise<string[]> {
+  async ids(standIn: ProcessorUrl): Promise<string[]> {
     const response = await fetch(`${standIn.url}/admin/payments`, { headers: { "x-rinha-token": TOKEN } });
     return ((await response.json()) as Array<{ correlationId: string }>).map((p) => p.correlationId);
   },

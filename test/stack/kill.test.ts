@@ -8,7 +8,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { admin, drained, postPayment, serviceSummary, startProcessors, type StandIn } from "../integration/harness.ts";
+import { admin, startProcessors, type StandIn } from "../integration/harness.ts";
+import { expectEveryAcknowledgedPaymentPaidOnce, sleep, startLoad, type Load } from "../integration/load.ts";
 import { eatmydataLibrary, killService, nginxObtainable, restartService, startStack, type Stack } from "../../scripts/stack.mjs";
 
 const URL = "http://127.0.0.1:9999";
@@ -58,7 +59,7 @@ describe.skipIf(!canRun)("native stack under compose limits", () => {
       if (stack!.state.cgroups) expect(s.name === "processors (stand-ins)" || s.inGroup, `${s.name} runs inside its cgroups`).toBe(true);
     }
     await admin.set(processors.default, "delay", 200); // keep payments on the wire when the kill comes
-    const load = startLoad();
+    const load = startLoad(URL, { clients: CLIENTS, loadMs: LOAD_MS });
 
     await sleep(KILL_AT_MS);
     const before = (await (await fetch(`${URL}/internal/stats`)).json()) as { waiting: number };
@@ -75,7 +76,7 @@ describe.skipIf(!canRun)("native stack under compose limits", () => {
     expect(before.waiting, "the kill lands on unfinished work").toBeGreaterThan(0);
     expect(load.acknowledged.size, "load went on after the restart").toBeGreaterThan(ackedBeforeKill);
 
-    await expectEveryAcknowledgedPaymentPaidOnce(load);
+    await expectPaidOnce(load);
     const engine = stack!.stats().find((s) => s.name === "engine")!;
     console.log(
       `engine after the run: pid ${engine.pid}, restarts ${stack!.state.services.find((s) => s.name === "engine")!.restarts}, ` +
@@ -85,7 +86,7 @@ describe.skipIf(!canRun)("native stack under compose limits", () => {
 
   it("pays every acknowledged payment exactly once across a SIGKILL of an API instance holding payments it has not handed over", async () => {
     await admin.set(processors.default, "delay", 0);
-    const load = startLoad();
+    const load = startLoad(URL, { clients: CLIENTS, loadMs: LOAD_MS });
     await sleep(KILL_AT_MS);
     // Freeze the engine so the outboxes fill: what api-1 acknowledges now is on its disk only.
     await killService("engine", "SIGSTOP");
@@ -109,69 +110,8 @@ describe.skipIf(!canRun)("native stack under compose limits", () => {
     console.log(`load: ${load.describe()}; ${ackedWhileFrozen} acknowledged while the engine was frozen, then api-1 killed`);
     expect(ackedWhileFrozen, "the kill lands on payments only the outboxes hold").toBeGreaterThan(0);
 
-    await expectEveryAcknowledgedPaymentPaidOnce(load);
+    await expectPaidOnce(load);
   }, 110_000);
 
-  type Load = ReturnType<typeof startLoad>;
-
-  /** CLIENTS closed-loop clients posting payments until told when to stop. */
-  function startLoad() {
-    const posted = new Set<string>();
-    const acknowledged = new Set<string>();
-    const refused: number[] = [];
-    const started = Date.now();
-    let loadUntil = started + LOAD_MS;
-    const client = async () => {
-      while (Date.now() < loadUntil) {
-        const id = crypto.randomUUID();
-        posted.add(id);
-        const status = await postPayment(URL, id, Math.floor(1 + Math.random() * 9999) / 100);
-        if (status >= 200 && status < 300) acknowledged.add(id);
-        else {
-          refused.push(status);
-          await sleep(20); // an instance is down: no busy loop
-        }
-      }
-    };
-    const clients = Promise.all(Array.from({ length: CLIENTS }, client));
-    return {
-      posted,
-      acknowledged,
-      elapsed: () => Date.now() - started,
-      /** Goes on at least until `until`, then waits for the clients to finish. */
-      async runUntil(until: number) {
-        loadUntil = Math.max(loadUntil, until);
-        await clients;
-      },
-      async stopNow() {
-        loadUntil = 0;
-        await clients;
-      },
-      describe: () => `${posted.size} posted, ${acknowledged.size} acknowledged, ${refused.length} refused`,
-    };
-  }
-
-  async function expectEveryAcknowledgedPaymentPaidOnce(load: Load) {
-    await drained(URL, 60_000);
-    const atDefault = await admin.ids(processors.default);
-    const atFallback = await admin.ids(processors.fallback);
-    const held = new Set([...atDefault, ...atFallback]);
-    expect(held.size, "no payment held by both processors").toBe(atDefault.length + atFallback.length);
-    const lost = [...load.acknowledged].filter((id) => !held.has(id));
-    expect(lost, "every acknowledged payment is held by a processor").toEqual([]);
-    for (const id of held) expect(load.posted.has(id), `${id} was posted by us`).toBe(true);
-
-    const ours = await serviceSummary(URL);
-    const theirs = { default: await admin.summary(processors.default), fallback: await admin.summary(processors.fallback) };
-    for (const p of ["default", "fallback"] as const) {
-      expect(ours[p].totalRequests, `${p} count`).toBe(theirs[p].totalRequests);
-      expect(ours[p].totalAmount, `${p} amount`).toBeCloseTo(theirs[p].totalAmount, 2);
-    }
-    expect(ours.default.totalRequests).toBe(atDefault.length);
-    expect(ours.fallback.totalRequests).toBe(atFallback.length);
-  }
+  const expectPaidOnce = (load: Load) => expectEveryAcknowledgedPaymentPaidOnce(URL, processors, load);
 });
-
-function sleep(ms: number) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
