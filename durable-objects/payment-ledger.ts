@@ -38,7 +38,7 @@ export class PaymentLedger extends LedgerDispatch {
       for (const row of this.sql.exec<{ key: string; value: number }>("SELECT key, value FROM settings")) {
         if (row.key === "purged_at") this.purgedAt = row.value;
         const name = row.key.replace("health_polled_at:", "");
-        if (name === "default" || name === "fallback") this.healthPolledAt[name] = row.value;
+        if (name === "default" || name === "fallback") this.health.polledAt[name] = row.value;
       }
       this.alarmAt = await ctx.storage.getAlarm();
       const due = nextDueAt(this.sql);

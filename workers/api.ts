@@ -16,6 +16,7 @@ import { purgeAll, statsOfAll, storeInShard, summaryOfAll } from "./sharded.ts";
 
 export { PaymentLedger } from "../durable-objects/payment-ledger.ts";
 export { PaymentOutbox } from "../durable-objects/payment-outbox.ts";
+export { ProcessorHealth } from "../durable-objects/processor-health.ts";
 export { LedgerGateway } from "./ledger.ts";
 
 /** A payment is ~90 bytes of JSON; anything near this is not one. */
