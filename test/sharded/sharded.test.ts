@@ -95,6 +95,25 @@ describe("a ledger in 4 shards", () => {
   });
 });
 
+describe("the processors' admission shared among shards", () => {
+  it("keeps at most MAX_IN_FLIGHT (8 here) on the wire to a processor from all shards together, 2 from each", async () => {
+    fakes.default.delayMs = 50;
+    type View = { processors: { default: { inFlight: number } } };
+    let peak = 0;
+    let peakShard = 0;
+    for (let round = 0; round < 6; round++) {
+      await Promise.all(Array.from({ length: 12 }, () => pay(crypto.randomUUID(), 1)));
+      const now = (await (await call("/internal/stats", { headers: ADMIN })).json()) as View & { shards: View[] };
+      peak = Math.max(peak, now.processors.default.inFlight);
+      peakShard = Math.max(peakShard, ...now.shards.map((s) => s.processors.default.inFlight));
+    }
+    await expect.poll(() => stats().then((s) => s.waiting), { timeout: 10_000 }).toBe(0);
+    expect(peak).toBeGreaterThan(2); // more than one shard's share: shards dispatch side by side
+    expect(peak).toBeLessThanOrEqual(8);
+    expect(peakShard).toBeLessThanOrEqual(2);
+  });
+});
+
 describe("the admin secret in the cloud mode", () => {
   it.each([
     ["no Authorization", {}],
