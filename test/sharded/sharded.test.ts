@@ -2,9 +2,11 @@
 // (vitest.config.ts, project "sharded"), each POST stored straight in its
 // payment's shard, the summary, purge and stats fanned out to all of them,
 // purge and stats behind the admin secret. Processors faked at fetch().
+import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { PaymentLedger } from "../../durable-objects/payment-ledger.ts";
+import { shardOf } from "../../lib/shard.ts";
 import { toIso } from "../../lib/time.ts";
 import { type FakeProcessor, fakeProcessors } from "../workers/fake-processors.ts";
 
@@ -81,6 +83,18 @@ describe("a ledger in 4 shards", () => {
     const counts = perShard.map((books) => books.default.totalRequests + books.fallback.totalRequests);
     for (const n of counts) expect(n).toBeGreaterThan(0);
     expect(counts.reduce((a, b) => a + b, 0)).toBe(40);
+    // Each payment is in the one shard its id hashes to, and in no other.
+    const held = await Promise.all(
+      Array.from({ length: SHARDS }, (_, i) =>
+        runInDurableObject(shard(i), (_, state) =>
+          state.storage.sql
+            .exec<{ id: string }>("SELECT correlation_id AS id FROM payments")
+            .toArray()
+            .map((row) => row.id),
+        ),
+      ),
+    );
+    for (const id of ids) expect(held.map((inShard, i) => (inShard.includes(id) ? i : -1)).filter((i) => i >= 0)).toEqual([shardOf(id, SHARDS)]);
     expect((await stats()).shards).toHaveLength(SHARDS);
   });
 
