@@ -4,12 +4,14 @@
 // 6 s) and then slows down (150 ms), then the books compared with the
 // processors' in every window, and no payment stored at both processors.
 //
-//   node bench/shards/audit.mjs [--shards 4] [--mode local|cloud]   (after `npm run build`)
+//   node bench/shards/audit.mjs [--shards 4] [--mode local|cloud] [--runtime workerd|dev]   (after `npm run build`)
 import { parseArgs } from "node:util";
 import { PROCESSORS, startService } from "./service.mjs";
 
-const { values } = parseArgs({ options: { shards: { type: "string", default: "4" }, mode: { type: "string", default: "local" } } });
-const { base, admin, stop } = await startService({ shards: Number(values.shards), mode: String(values.mode) });
+const { values } = parseArgs({
+  options: { shards: { type: "string", default: "4" }, mode: { type: "string", default: "local" }, runtime: { type: "string", default: "workerd" } },
+});
+const { base, admin, stop } = await startService({ shards: Number(values.shards), mode: String(values.mode), runtime: values.runtime });
 const token = { "x-rinha-token": "123", "content-type": "application/json" };
 const configure = (/** @type {string} */ url, /** @type {string} */ what, /** @type {unknown} */ value) =>
   fetch(`${url}/admin/configurations/${what}`, { method: "PUT", headers: token, body: JSON.stringify({ [what]: value }) });
@@ -53,6 +55,7 @@ console.log(
   JSON.stringify({
     shards: Number(values.shards),
     mode: values.mode,
+    runtime: values.runtime,
     accepted,
     atDefault: atDefault.size,
     atFallback: atFallback.size,

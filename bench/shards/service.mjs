@@ -1,7 +1,8 @@
 // @ts-check
 // The service as bench/shards runs it: the processor stand-ins on 18001/18002
 // and one workerd process (workerd/single.capnp) on 19999, on fresh storage,
-// away from the usual ports. Needs `npm run build` first.
+// away from the usual ports. Needs `npm run build` first. With runtime
+// "dev" the service is `npm run dev` (wrangler dev) instead, on the same port.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -12,8 +13,8 @@ export const PROCESSORS = { default: "http://127.0.0.1:18001", fallback: "http:/
 const PORT = 19999;
 const SECRET = "bench-secret";
 
-/** @param {{ shards: number, mode: string }} options */
-export async function startService({ shards, mode }) {
+/** @param {{ shards: number, mode: string, runtime?: string }} options */
+export async function startService({ shards, mode, runtime = "workerd" }) {
   const state = fs.mkdtempSync(path.join(os.tmpdir(), "bench-shards-"));
   /** @type {import("node:child_process").ChildProcess[]} */
   const children = [];
@@ -26,13 +27,14 @@ export async function startService({ shards, mode }) {
   };
   process.on("exit", stop);
   start(process.execPath, ["processor-standin/main.ts", "--both", "--default-port", "18001", "--fallback-port", "18002", "--host", "127.0.0.1"]);
-  start("workerd", ["serve", "workerd/single.capnp", "-s", `http=127.0.0.1:${PORT}`, "-d", `ledger-disk=${state}`], {
-    PROCESSOR_DEFAULT_URL: PROCESSORS.default,
-    PROCESSOR_FALLBACK_URL: PROCESSORS.fallback,
-    LEDGER_SHARDS: String(shards),
-    DEPLOYMENT: mode === "cloud" ? "cloud" : "local",
-    ADMIN_SECRET: SECRET,
-  });
+  const env = { PROCESSOR_DEFAULT_URL: PROCESSORS.default, PROCESSOR_FALLBACK_URL: PROCESSORS.fallback, LEDGER_SHARDS: String(shards) };
+  if (runtime === "dev") {
+    if (mode === "cloud") throw new Error("npm run dev serves the local configuration; use --runtime workerd for the cloud mode");
+    start(process.execPath, ["scripts/dev.mjs"], { ...env, PORT: String(PORT) });
+  } else {
+    const serve = ["serve", "workerd/single.capnp", "-s", `http=127.0.0.1:${PORT}`, "-d", `ledger-disk=${state}`];
+    start("workerd", serve, { ...env, DEPLOYMENT: mode === "cloud" ? "cloud" : "local", ADMIN_SECRET: SECRET });
+  }
   await Promise.all([waitForPort(18001), waitForPort(18002), waitForPort(PORT, "127.0.0.1", 60_000)]);
   const base = `http://127.0.0.1:${PORT}`;
   const admin = { authorization: `Bearer ${SECRET}` };
