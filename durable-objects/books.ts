@@ -1,4 +1,5 @@
 // What the processors confirmed: the rows with status 'paid'.
+import type { CentsTotals, SummaryCents } from "../lib/combine.ts";
 import { toAmount } from "../lib/money.ts";
 import type { ProcessorName } from "./routing.ts";
 
@@ -23,9 +24,19 @@ export function markPaid(sql: SqlStorage, correlationId: string, processor: Proc
 
 /** Totals per processor of the payments whose requestedAt lies in [fromMs, toMs]. */
 export function summarize(sql: SqlStorage, fromMs: number, toMs: number): Summary {
-  const summary: Summary = {
-    default: { totalRequests: 0, totalAmount: 0 },
-    fallback: { totalRequests: 0, totalAmount: 0 },
+  const cents = summarizeCents(sql, fromMs, toMs);
+  const view = (t: CentsTotals): ProcessorTotals => ({ totalRequests: t.totalRequests, totalAmount: toAmount(t.totalCents) });
+  return { default: view(cents.default), fallback: view(cents.fallback) };
+}
+
+/**
+ * The same totals in integer cents: what a sharded deployment adds up
+ * across shards (lib/combine.ts), so no float is ever summed.
+ */
+export function summarizeCents(sql: SqlStorage, fromMs: number, toMs: number): SummaryCents {
+  const summary: SummaryCents = {
+    default: { totalRequests: 0, totalCents: 0 },
+    fallback: { totalRequests: 0, totalCents: 0 },
   };
   const rows = sql.exec<{ processor: ProcessorName; n: number; cents: number }>(
     `SELECT processor, COUNT(*) AS n, SUM(amount_cents) AS cents FROM payments
@@ -34,7 +45,7 @@ export function summarize(sql: SqlStorage, fromMs: number, toMs: number): Summar
     toMs,
   );
   for (const row of rows) {
-    summary[row.processor] = { totalRequests: row.n, totalAmount: toAmount(row.cents) };
+    summary[row.processor] = { totalRequests: row.n, totalCents: row.cents };
   }
   return summary;
 }

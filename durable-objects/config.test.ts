@@ -28,6 +28,13 @@ describe("dispatch config", () => {
     },
   );
 
+  it("shares the processors' admission among the ledger's shards, a fixed share each", () => {
+    expect(read({ MAX_IN_FLIGHT: "800", LEDGER_SHARDS: "1" }).maxInFlight).toBe(800);
+    expect(read({ MAX_IN_FLIGHT: "800", LEDGER_SHARDS: "4" }).maxInFlight).toBe(200);
+    expect(read({ MAX_IN_FLIGHT: "800", LEDGER_SHARDS: "3" }).maxInFlight).toBe(266);
+    expect(read({ MAX_IN_FLIGHT: "2", LEDGER_SHARDS: "4" }).maxInFlight).toBe(1);
+  });
+
   it("fails at startup on a processor URL that is not one", () => {
     expect(() => read({ PROCESSOR_DEFAULT_URL: "payment-processor-default" })).toThrow(/PROCESSOR_DEFAULT_URL must be an http\(s\) URL/);
   });

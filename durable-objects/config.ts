@@ -1,12 +1,21 @@
 // Dispatcher settings from the environment (wrangler.toml [vars] or workerd
 // bindings), checked once so a typo fails loudly instead of routing oddly.
+import { shardCount } from "../lib/shard.ts";
 import type { ProcessorName } from "./routing.ts";
 
 export type DispatchConfig = {
   urls: Record<ProcessorName, string>;
   /** How long to wait for a processor's answer before calling the outcome unknown. */
   timeoutMs: number;
-  /** Most requests (payments and lookups) on the wire to each processor at once. */
+  /**
+   * Most requests (payments and lookups) this ledger keeps on the wire to
+   * each processor at once. MAX_IN_FLIGHT is the processors' admission for
+   * the whole deployment; with the ledger in N shards each shard takes a
+   * fixed share, MAX_IN_FLIGHT / N rounded down, so together they never
+   * exceed it (unless it is below N: every shard gets at least 1). A
+   * static split: a shard with nothing to do leaves its share idle, the
+   * price of needing no coordination per request.
+   */
   maxInFlight: number;
   /** Most on the wire to both processors together: each costs engine memory (~50-120 KB). */
   maxInFlightTotal: number;
@@ -43,7 +52,7 @@ export function readConfig(env: Env): DispatchConfig {
       fallback: url(vars.PROCESSOR_FALLBACK_URL, "PROCESSOR_FALLBACK_URL"),
     },
     timeoutMs: positive(vars.PROCESSOR_TIMEOUT_MS, 10_000, "PROCESSOR_TIMEOUT_MS"),
-    maxInFlight: positive(vars.MAX_IN_FLIGHT, 800, "MAX_IN_FLIGHT"),
+    maxInFlight: Math.max(1, Math.floor(positive(vars.MAX_IN_FLIGHT, 800, "MAX_IN_FLIGHT") / shardCount(vars.LEDGER_SHARDS))),
     maxInFlightTotal: positive(vars.MAX_IN_FLIGHT_TOTAL, 1_024, "MAX_IN_FLIGHT_TOTAL"),
     fallbackAfterMs: positive(vars.FALLBACK_AFTER_MS, 25_000, "FALLBACK_AFTER_MS"),
     parkMs: positive(vars.PARK_MS, 5_000, "PARK_MS"),

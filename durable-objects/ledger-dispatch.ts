@@ -14,7 +14,8 @@ import { retryDelayMs } from "./backoff.ts";
 import { markPaid } from "./books.ts";
 import { readConfig, type DispatchConfig } from "./config.ts";
 import { collectNativeGarbage, collector, requestFinished } from "./native-memory.ts";
-import { lookupPayment, pollHealth, sendPayment } from "./processor-client.ts";
+import { checkHealthIfDue, type HealthDeps, type HealthPolls } from "./health-polls.ts";
+import { lookupPayment, sendPayment } from "./processor-client.ts";
 import { claimForLookup, claimForSend, duePayments, nextDueAt, park, release, unparkAll, waitingCount, type DuePayment } from "./queue.ts";
 import {
   PROCESSORS,
@@ -32,14 +33,11 @@ import {
   type ProcessorName,
   type RoutingState,
 } from "./routing.ts";
+import { sharedHealth } from "./processor-health.ts";
 import { answered, requestedAtFor, sent, type Wire } from "./requested-at.ts";
 
 /** While anything is on the wire the alarm still fires this often, so progress never hinges on a callback. */
 const WATCHDOG_MS = 1_000;
-/** The processors answer one health call per 5 s for all callers together; stay just outside that. */
-const HEALTH_INTERVAL_MS = 5_100;
-/** A health call can be held by the processor for ~10 s before it answers. */
-const HEALTH_TIMEOUT_MS = 12_000;
 /** Due payments read per query. */
 const BATCH = 64;
 /** How old the count of waiting payments may be when routing asks for it. */
@@ -57,7 +55,8 @@ export abstract class LedgerDispatch extends DurableObject<Env> {
   protected generation = 0;
   /** The alarm time as last set here, so the hot path need not read it back. */
   protected alarmAt: number | null = null;
-  protected readonly healthPolledAt: Record<ProcessorName, number> = { default: 0, fallback: 0 };
+  protected readonly health: HealthPolls = { polledAt: { default: 0, fallback: 0 }, askedAt: -Infinity, seenAt: { default: 0, fallback: 0 } };
+  private readonly healthDeps: HealthDeps;
   protected pumpScheduled = false;
   protected backlogCount = 0;
   protected backlogCountedAt = -Infinity;
@@ -97,6 +96,16 @@ export abstract class LedgerDispatch extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.config = readConfig(env);
+    this.healthDeps = {
+      urls: this.config.urls,
+      shared: sharedHealth(env),
+      remember: (name, at) => writeSetting(this.sql, `health_polled_at:${name}`, at),
+      record: (name, health) => {
+        recordHealth(this.routing, name, health, Date.now());
+        this.schedulePump();
+      },
+      onError: logBug,
+    };
   }
 
   /** Never lets one bad moment stop dispatch: logs it and comes back soon. */
@@ -331,18 +340,7 @@ export abstract class LedgerDispatch extends DurableObject<Env> {
   }
 
   protected pollHealthIfDue(now: number): void {
-    for (const name of PROCESSORS) {
-      if (now - this.healthPolledAt[name] < HEALTH_INTERVAL_MS) continue;
-      this.healthPolledAt[name] = now;
-      writeSetting(this.sql, `health_polled_at:${name}`, now);
-      pollHealth(this.config.urls[name], HEALTH_TIMEOUT_MS)
-        .then((health) => {
-          if (health === null) return;
-          recordHealth(this.routing, name, health, Date.now());
-          this.schedulePump();
-        })
-        .catch(logBug);
-    }
+    checkHealthIfDue(this.health, now, this.healthDeps);
   }
 
   /**

@@ -4,7 +4,8 @@
 // workers (accept, summary, purge, stats) and its start; how it pays is in
 // ledger-dispatch.ts, the class it extends.
 import { countArrivals } from "./arrivals.ts";
-import { forgetEverything, summarize, type Summary } from "./books.ts";
+import type { SummaryCents } from "../lib/combine.ts";
+import { forgetEverything, summarize, summarizeCents, type Summary } from "./books.ts";
 import {
   enqueue,
   isPayment,
@@ -12,6 +13,7 @@ import {
   parkedCount,
   queueDepth,
   recoverInterrupted,
+  type AcceptResult,
   type IncomingPayment,
   type LedgerAcceptResult,
 } from "./queue.ts";
@@ -36,7 +38,7 @@ export class PaymentLedger extends LedgerDispatch {
       for (const row of this.sql.exec<{ key: string; value: number }>("SELECT key, value FROM settings")) {
         if (row.key === "purged_at") this.purgedAt = row.value;
         const name = row.key.replace("health_polled_at:", "");
-        if (name === "default" || name === "fallback") this.healthPolledAt[name] = row.value;
+        if (name === "default" || name === "fallback") this.health.polledAt[name] = row.value;
       }
       this.alarmAt = await ctx.storage.getAlarm();
       const due = nextDueAt(this.sql);
@@ -61,17 +63,40 @@ export class PaymentLedger extends LedgerDispatch {
         return enqueue(this.sql, payment.correlationId, payment.cents, payment.acceptedAt);
       }),
     );
-    const accepted = results.filter((r) => r === "accepted").length;
+    this.arrived(results.filter((r) => r === "accepted").length);
+    return { results, purgedAt: this.purgedAt };
+  }
+
+  /**
+   * One payment straight from the API, with no outbox in between: how a
+   * POST is stored when the ledger is sharded (workers/ledger.ts). Dated by
+   * this object's clock, the one its purge is dated by, so a payment sent
+   * after a purge is never taken for one from before it. The output gate
+   * holds the answer until the write is committed: the 202 means durable.
+   */
+  acceptNow(correlationId: string, cents: number): AcceptResult {
+    if (!isPayment(correlationId, cents)) throw new TypeError("acceptNow(correlationId: string, cents: positive integer)");
+    const result = enqueue(this.sql, correlationId, cents, Date.now());
+    this.arrived(result === "accepted" ? 1 : 0);
+    return result;
+  }
+
+  private arrived(accepted: number): void {
     countArrivals(this.arrivals, accepted, Date.now());
     // While the head of the queue waits, a newer payment would only wait behind it.
     if (accepted > 0 && Date.now() >= this.stalledUntil) this.safePump();
-    return { results, purgedAt: this.purgedAt };
   }
 
   /** Totals per processor of what the processors confirmed, by requestedAt in [fromMs, toMs]. */
   summary(fromMs: number, toMs: number): Summary {
     this.bookConfirmed();
     return summarize(this.sql, fromMs, toMs);
+  }
+
+  /** The same totals in integer cents, for adding up across shards. */
+  summaryCents(fromMs: number, toMs: number): SummaryCents {
+    this.bookConfirmed();
+    return summarizeCents(this.sql, fromMs, toMs);
   }
 
   /**

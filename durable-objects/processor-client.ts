@@ -15,6 +15,11 @@ export type SendOutcome =
   /** Timeout or broken connection: the processor may still store it. */
   | { kind: "unknown"; reason: string };
 
+/** The processors answer one health call per 5 s for all callers together; stay just outside that. */
+export const HEALTH_INTERVAL_MS = 5_100;
+/** A health call can be held by the processor for ~10 s before it answers. */
+export const HEALTH_TIMEOUT_MS = 12_000;
+
 export type LookupOutcome = { kind: "found"; requestedAtMs: number; cents: number } | { kind: "absent" } | { kind: "error"; reason: string };
 
 export async function sendPayment(

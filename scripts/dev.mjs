@@ -2,6 +2,7 @@
 // `npm run dev`: the service under `wrangler dev` on port 9999. Unless
 // PROCESSOR_DEFAULT_URL and PROCESSOR_FALLBACK_URL point at processors you
 // run yourself, the local stand-ins are started on 8001 and 8002 first.
+// `LEDGER_SHARDS=4 npm run dev` serves the ledger in 4 shards (workers/mode.ts).
 import { processorUrlsFromEnv, startChild, waitForPort } from "./processes.mjs";
 
 const PORT = Number(process.env.PORT ?? 9999);
@@ -27,6 +28,7 @@ const wrangler = startChild(
     `PROCESSOR_DEFAULT_URL:${urls.default}`,
     "--var",
     `PROCESSOR_FALLBACK_URL:${urls.fallback}`,
+    ...(process.env.LEDGER_SHARDS ? ["--var", `LEDGER_SHARDS:${process.env.LEDGER_SHARDS}`] : []),
   ],
   { env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" } },
 );

@@ -22,6 +22,12 @@ const api :Workerd.Worker = (
   bindings = [
     (name = "LEDGER", durableObjectNamespace = "PaymentLedger"),
     (name = "OUTBOX", durableObjectNamespace = "PaymentOutbox"),
+    # Unset, these three are the one-ledger topology (workers/mode.ts);
+    # LEDGER_SHARDS=4 serves the ledger in shards (bench/shards measures it).
+    (name = "LEDGER_SHARDS", fromEnvironment = "LEDGER_SHARDS"),
+    (name = "DEPLOYMENT", fromEnvironment = "DEPLOYMENT"),
+    (name = "ADMIN_SECRET", fromEnvironment = "ADMIN_SECRET"),
+    (name = "HEALTH", durableObjectNamespace = "ProcessorHealth"),
     (name = "PROCESSOR_DEFAULT_URL", fromEnvironment = "PROCESSOR_DEFAULT_URL"),
     (name = "PROCESSOR_FALLBACK_URL", fromEnvironment = "PROCESSOR_FALLBACK_URL"),
     (name = "PROCESSOR_TIMEOUT_MS", fromEnvironment = "PROCESSOR_TIMEOUT_MS"),
@@ -34,6 +40,7 @@ const api :Workerd.Worker = (
   durableObjectNamespaces = [
     (className = "PaymentLedger", uniqueKey = "rinha-payments-ledger", enableSql = true),
     (className = "PaymentOutbox", uniqueKey = "rinha-payments-outbox", enableSql = true),
+    (className = "ProcessorHealth", uniqueKey = "rinha-payments-health", enableSql = true),
   ],
   durableObjectStorage = (localDisk = "ledger-disk"),
   globalOutbound = "processors",

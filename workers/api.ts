@@ -1,16 +1,22 @@
 // The API worker: validates requests, stores each payment in this instance's
 // PaymentOutbox (which forwards it to the ledger), and reads the summary from
 // the PaymentLedger. Its only state is that outbox, on its own disk, so any
-// number of copies can run behind the load balancer.
-import { Hono } from "hono";
+// number of copies can run behind the load balancer. With a sharded ledger
+// (workers/mode.ts) it stores each payment straight in its shard instead,
+// and reads, purges and inspects every shard (workers/sharded.ts).
+import { type Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { bearerMatches } from "../lib/admin-auth.ts";
 import { readBody } from "./body.ts";
 import { isInvalid, parsePayment, parseWindow } from "./validate.ts";
 import { ledger } from "./ledger.ts";
+import { type Mode, readMode } from "./mode.ts";
 import { outbox } from "./outbox.ts";
+import { purgeAll, statsOfAll, storeInShard, summaryOfAll } from "./sharded.ts";
 
 export { PaymentLedger } from "../durable-objects/payment-ledger.ts";
 export { PaymentOutbox } from "../durable-objects/payment-outbox.ts";
+export { ProcessorHealth } from "../durable-objects/processor-health.ts";
 export { LedgerGateway } from "./ledger.ts";
 
 /** A payment is ~90 bytes of JSON; anything near this is not one. */
@@ -43,7 +49,11 @@ app.post("/payments", async (c) => {
   }
   const payment = parsePayment(body);
   if (isInvalid(payment)) return c.json(payment, 422);
-  const result = await reach("outbox", () => outbox(c.env).accept(payment.correlationId, payment.cents));
+  const { correlationId, cents } = payment;
+  const mode = readMode(c.env);
+  const result = mode.outbox
+    ? await reach("outbox", () => outbox(c.env).accept(correlationId, cents))
+    : await reach("ledger", () => storeInShard(c.env, mode.shards, correlationId, cents));
   switch (result) {
     case "accepted":
       return new Response(null, { status: 202 });
@@ -58,10 +68,20 @@ app.post("/payments", async (c) => {
 app.get("/payments-summary", async (c) => {
   const window = parseWindow(c.req.query("from"), c.req.query("to"));
   if (isInvalid(window)) return c.json(window, 400);
-  return c.json(await reach("ledger", () => ledger(c.env).summary(window.fromMs, window.toMs)));
+  const { fromMs, toMs } = window;
+  const mode = readMode(c.env);
+  if (!mode.outbox) return c.json(await reach("ledger", () => summaryOfAll(c.env, mode.shards, fromMs, toMs)));
+  return c.json(await reach("ledger", () => ledger(c.env).summary(fromMs, toMs)));
 });
 
 app.post("/purge-payments", async (c) => {
+  const mode = readMode(c.env);
+  const refused = await refuseUnlessAdmin(c, mode);
+  if (refused) return refused;
+  if (!mode.outbox) {
+    await reach("ledger", () => purgeAll(c.env, mode.shards));
+    return c.json({ status: "purged" });
+  }
   // The ledger first: from then on it drops anything accepted before, from any outbox.
   await reach("ledger", () => ledger(c.env).purge());
   await reach("outbox", () => outbox(c.env).purge());
@@ -69,10 +89,27 @@ app.post("/purge-payments", async (c) => {
 });
 
 app.get("/internal/stats", async (c) => {
+  const mode = readMode(c.env);
+  const refused = await refuseUnlessAdmin(c, mode);
+  if (refused) return refused;
+  if (!mode.outbox) return c.json(await reach("ledger", () => statsOfAll(c.env, mode.shards)));
   const stats = await reach("ledger", () => ledger(c.env).stats());
   const pending = await reach("outbox", () => outbox(c.env).pending());
   return c.json({ ...stats, outboxPending: pending });
 });
+
+/**
+ * In the cloud nobody may erase the books or read internals without the
+ * secret (`wrangler secret put ADMIN_SECRET --env cloud`): answers the 401
+ * to send, or null to go on. The local topology keeps the contract's open
+ * purge. Unset, the secret lets nobody in.
+ */
+async function refuseUnlessAdmin(c: Context<{ Bindings: Env }>, mode: Mode): Promise<Response | null> {
+  if (!mode.guarded) return null;
+  const secret = (c.env as Env & { ADMIN_SECRET?: string }).ADMIN_SECRET;
+  if (await bearerMatches(c.req.header("authorization"), secret)) return null;
+  return c.json({ error: "this call needs the admin secret: Authorization: Bearer <ADMIN_SECRET>" }, 401, { "www-authenticate": "Bearer" });
+}
 
 /**
  * Calls a Durable Object; when it cannot be reached (the engine restarting,

@@ -19,6 +19,8 @@ export class FakeProcessor {
   readonly storedAt = new Map<string, number>();
   /** Every POST /payments body received, in order. */
   readonly posts: Array<{ correlationId: string; amount: number; requestedAt: string }> = [];
+  /** When each health call came (Date.now()). */
+  readonly healthCalls: number[] = [];
   /** Ids answered 400 whatever the mode: a payment this processor will never take. */
   readonly poisoned = new Set<string>();
 
@@ -27,6 +29,7 @@ export class FakeProcessor {
   async handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
     if (request.method === "GET" && url.pathname === "/payments/service-health") {
+      this.healthCalls.push(Date.now());
       return Response.json({ failing: this.mode === "fail", minResponseTime: this.delayMs });
     }
     if (request.method === "GET" && url.pathname.startsWith("/payments/")) {
