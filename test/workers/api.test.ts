@@ -57,6 +57,20 @@ describe("POST /payments", () => {
     expect(await waiting()).toBe(0);
   });
 
+  it("refuses an oversized body sent without a Content-Length with 413 and no side effect", async () => {
+    const piece = new TextEncoder().encode("x".repeat(1024));
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 8; i++) controller.enqueue(piece);
+        controller.close();
+      },
+    });
+    const response = await call("/payments", { method: "POST", body, headers: { "content-type": "application/json" } });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toHaveProperty("error");
+    expect(await waiting()).toBe(0);
+  });
+
   it("refuses a non-JSON content type with 415", async () => {
     const response = await post("/payments", JSON.stringify({ correlationId: id, amount: 1 }), { "content-type": "text/plain" });
     expect(response.status).toBe(415);
